@@ -1,0 +1,34 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a root command with Tessera's error form and exit codes: 2 for any usage error, the command's own code otherwise.
+public enum CommandRunner {
+    public static func main<Command: ParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) -> Never {
+        do {
+            var command = try type.parseAsRoot(arguments)
+            try command.run()
+            exit(0)
+        } catch let error as CommandLineError {
+            Terminal.report(error)
+            exit(error.exitCode)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            if type.exitCode(for: error) == .success {
+                type.exit(withError: error)  // --help and --version
+            }
+            var message = type.message(for: error)
+            if let first = message.first { message = first.lowercased() + message.dropFirst() }
+            let line = message.split(separator: "\n").first.map(String.init) ?? message
+            Terminal.report(CommandLineError(line, hint: "run with --help to see the options"))
+            exit(2)
+        }
+    }
+}

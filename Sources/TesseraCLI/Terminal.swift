@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing to the standard streams without Foundation, which keeps the verifier's start-up short.
+public enum Terminal {
+    /// The prefix of every diagnostic line.
+    public static let prefix = "tessera"
+
+    /// Writes text to standard output as is.
+    public static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(1, $0) }
+    }
+
+    /// Writes one line to standard output.
+    public static func line(_ text: String) { write(text + "\n") }
+
+    /// Writes one line to standard error.
+    public static func note(_ text: String) {
+        var text = text + "\n"
+        text.withUTF8 { writeAll(2, $0) }
+    }
+
+    /// Reports an error in the one form used everywhere.
+    public static func report(_ error: CommandLineError) {
+        note("\(prefix): error: \(error.message)")
+        for hint in error.hints { note("\(prefix): hint: \(hint)") }
+    }
+
+    /// Whether standard error is a terminal (progress is shown only then).
+    public static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Whether standard input is a terminal.
+    public static var standardInputIsTerminal: Bool { isatty(0) == 1 }
+
+    /// Reads standard input up to `limit` bytes; returns nil if there was more.
+    public static func readStandardInput(limit: Int) -> [UInt8]? {
+        var result = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return result }
+            if n == 0 { return result }
+            result.append(contentsOf: buffer[0..<n])
+            if result.count > limit { return nil }
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return }
+            offset += n
+        }
+    }
+}
+
+/// A one-line progress counter on a terminal; silent when standard error is not one.
+public struct Progress {
+    private let total: Int
+    private let label: String
+    private let enabled: Bool
+    private var lastShown: Int64 = 0
+
+    public init(label: String, total: Int, minimum: Int = 200) {
+        self.label = label
+        self.total = total
+        enabled = total >= minimum && Terminal.standardErrorIsTerminal
+    }
+
+    /// Shows `done` of `total`, at most ten times a second.
+    public mutating func update(_ done: Int) {
+        guard enabled else { return }
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        let now = Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        guard now - lastShown >= 100 || done == total else { return }
+        lastShown = now
+        var text = "\r\(label) \(done)/\(total)"
+        if done == total { text += "\n" }
+        text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,25 @@
+/// A length of time written as a number and a unit: `90s`, `15m`, `36h`, `14d`, `2w`.
+public enum TimeSpan {
+    /// The number of seconds in `text`; a bare number means seconds. Nil for anything else, or for more than 100 years.
+    public static func seconds(in text: some StringProtocol) -> Int64? {
+        guard let last = text.last else { return nil }
+        let unit: Int64
+        var digits = Substring(text)
+        switch last {
+        case "s": unit = 1
+        case "m": unit = 60
+        case "h": unit = 3600
+        case "d": unit = 86_400
+        case "w": unit = 604_800
+        case "0"..."9": unit = 1
+        default: return nil
+        }
+        if !last.isNumber { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.count <= 12, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let value = Int64(digits)
+        else { return nil }
+        let (total, overflow) = value.multipliedReportingOverflow(by: unit)
+        guard !overflow, total <= 100 * 366 * 86_400 else { return nil }
+        return total
+    }
+}

@@ -1,0 +1,121 @@
+extension Invitation {
+    /// Why a token's claims do not describe an invitation.
+    public enum ClaimError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The payload is not valid JSON, or has duplicate keys (the detail says which).
+        case invalidJSON(JSONError)
+        /// The payload is JSON but not an object.
+        case notAnObject
+        /// A required claim is absent.
+        case missing(String)
+        /// A claim has the wrong JSON type or an invalid value.
+        case invalid(String, String)
+
+        public var description: String {
+            switch self {
+            case .invalidJSON(.duplicateKey(let key)): return "claims contain the key \"\(key)\" twice"
+            case .invalidJSON(.invalidUTF8): return "claims are not valid UTF-8"
+            case .invalidJSON(.tooDeep): return "claims are nested too deeply"
+            case .invalidJSON: return "claims are not valid JSON"
+            case .notAnObject: return "claims are not a JSON object"
+            case .missing(let name): return "claim \"\(name)\" is missing"
+            case .invalid(let name, let why): return "claim \"\(name)\" \(why)"
+            }
+        }
+    }
+
+    /// Parses and validates a token's claims JSON.
+    public init(claimsJSON bytes: [UInt8]) throws(ClaimError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser(maxDepth: 16, maxBytes: SignedToken.maximumLength).parse(bytes)
+        } catch {
+            throw .invalidJSON(error)
+        }
+        try self.init(claims: value)
+    }
+
+    /// Reads an invitation from an already parsed claims object.
+    public init(claims: JSONValue) throws(ClaimError) {
+        guard let members = claims.objectMembers else { throw .notAnObject }
+        var id: String?, project: String?, role: String?, issuer: String?, audience: String?
+        var subject: String?, userID: String?, label: String?
+        var issuedAt: Timestamp?, notBefore: Timestamp?, expiresAt: Timestamp?
+        var uses: Int?
+        var anonymous = false
+        for (key, value) in members {
+            switch key {
+            case "jti":
+                id = try Self.string(value, key)
+                guard Name.isValidInvitationID(id!) else { throw .invalid(key, "is not a 22-character base64url id") }
+            case "project":
+                project = try Self.string(value, key)
+                guard Name.isValidProjectOrRole(project!) else { throw .invalid(key, "must be 1-64 of A-Z a-z 0-9 . _ -") }
+            case "role":
+                role = try Self.string(value, key)
+                guard Name.isValidProjectOrRole(role!) else { throw .invalid(key, "must be 1-64 of A-Z a-z 0-9 . _ -") }
+            case "iat": issuedAt = try Self.time(value, key)
+            case "nbf": notBefore = try Self.time(value, key)
+            case "exp": expiresAt = try Self.time(value, key)
+            case "iss": issuer = try Self.string(value, key)
+            case "aud": audience = try Self.string(value, key)
+            case "sub":
+                subject = try Self.string(value, key)
+                guard Name.isValidSubject(subject!) else { throw .invalid(key, "is not a valid subject") }
+            case "uid":
+                userID = try Self.string(value, key)
+                guard Name.isValidSubject(userID!) else { throw .invalid(key, "is not a valid account id") }
+            case "uses":
+                guard let n = value.integerValue, n >= 1, n <= 1_000_000_000 else { throw .invalid(key, "must be an integer from 1 to 1000000000") }
+                uses = Int(n)
+            case "anon":
+                guard let flag = value.boolValue else { throw .invalid(key, "must be true or false") }
+                anonymous = flag
+            case "label": label = try Self.string(value, key)
+            default: continue
+            }
+        }
+        guard let id else { throw .missing("jti") }
+        guard let project else { throw .missing("project") }
+        guard let role else { throw .missing("role") }
+        guard let issuedAt else { throw .missing("iat") }
+        if anonymous, subject != nil { throw .invalid("anon", "cannot be set on a targeted invitation") }
+        if let userID, subject != nil, subject != userID { throw .invalid("uid", "differs from sub") }
+        self.init(id: id, project: project, role: role, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
+                  issuer: issuer, audience: audience, subject: subject, userID: userID, uses: uses,
+                  anonymous: anonymous, label: label)
+        self.claims = claims
+    }
+
+    /// The claims JSON of this invitation, in a fixed order.
+    public func claimsJSON() -> [UInt8] { claims.serialized() }
+
+    static func claimsObject(of invitation: Invitation) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("jti", .string(invitation.id)),
+            ("iat", .string(invitation.issuedAt.rfc3339)),
+        ]
+        if let nbf = invitation.notBefore { members.append(("nbf", .string(nbf.rfc3339))) }
+        if let exp = invitation.expiresAt { members.append(("exp", .string(exp.rfc3339))) }
+        if let iss = invitation.issuer { members.append(("iss", .string(iss))) }
+        if let aud = invitation.audience { members.append(("aud", .string(aud))) }
+        members.append(("project", .string(invitation.project)))
+        members.append(("role", .string(invitation.role)))
+        if let sub = invitation.subject { members.append(("sub", .string(sub))) }
+        if let uid = invitation.userID { members.append(("uid", .string(uid))) }
+        if let uses = invitation.uses { members.append(("uses", .number(String(uses)))) }
+        if invitation.anonymous { members.append(("anon", .bool(true))) }
+        if let label = invitation.label { members.append(("label", .string(label))) }
+        return .object(members)
+    }
+
+    private static func string(_ value: JSONValue, _ key: String) throws(ClaimError) -> String {
+        guard let text = value.stringValue else { throw .invalid(key, "must be a string") }
+        return text
+    }
+
+    private static func time(_ value: JSONValue, _ key: String) throws(ClaimError) -> Timestamp {
+        guard let text = value.stringValue else { throw .invalid(key, "must be an RFC 3339 time string") }
+        guard let time = Timestamp(rfc3339: text) else { throw .invalid(key, "is not an RFC 3339 time with uppercase T and an offset") }
+        return time
+    }
+}

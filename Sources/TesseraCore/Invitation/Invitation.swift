@@ -1,0 +1,64 @@
+/// What an invitation grants, as carried in a token's claims.
+///
+/// Unknown claims are kept in `claims` and otherwise ignored, so tokens from a newer
+/// Tessera still verify here.
+public struct Invitation: Sendable, Equatable {
+    /// The invitation id (`jti`): names the link page, revocation entries and ledger rows.
+    public var id: String
+    /// The project joined (`project`).
+    public var project: String
+    /// The permission granted (`role`).
+    public var role: String
+    /// When the invitation was made (`iat`).
+    public var issuedAt: Timestamp
+    /// Not valid before this instant (`nbf`), if set.
+    public var notBefore: Timestamp?
+    /// Not valid after this instant (`exp`); nil only for invitations minted with `--expires never`.
+    public var expiresAt: Timestamp?
+    /// Who issued it (`iss`), if set.
+    public var issuer: String?
+    /// The site or gateway it is for (`aud`), if set; also the token's implicit assertion.
+    public var audience: String?
+    /// The only subject who may accept it (`sub`), for a targeted invitation.
+    public var subject: String?
+    /// The account id a signup through it receives (`uid`).
+    public var userID: String?
+    /// The most distinct subjects that may accept it (`uses`); nil means unlimited.
+    public var uses: Int?
+    /// Whether it may be accepted without an identity (`anon`).
+    public var anonymous: Bool
+    /// Free text for the link page (`label`).
+    public var label: String?
+    /// Every claim as read, including unknown ones.
+    public var claims: JSONValue
+
+    /// A new invitation with the given fields; `claims` is built from them.
+    public init(id: String, project: String, role: String, issuedAt: Timestamp, notBefore: Timestamp? = nil,
+                expiresAt: Timestamp?, issuer: String? = nil, audience: String? = nil, subject: String? = nil,
+                userID: String? = nil, uses: Int? = nil, anonymous: Bool = false, label: String? = nil) {
+        self.id = id
+        self.project = project
+        self.role = role
+        self.issuedAt = issuedAt
+        self.notBefore = notBefore
+        self.expiresAt = expiresAt
+        self.issuer = issuer
+        self.audience = audience
+        self.subject = subject
+        self.userID = userID
+        self.uses = uses
+        self.anonymous = anonymous
+        self.label = label
+        self.claims = .null
+        self.claims = Self.claimsObject(of: self)
+    }
+
+    /// Whether only one named subject may accept it.
+    public var isTargeted: Bool { subject != nil }
+
+    /// The subject whose acceptance this invitation records when `subject` presents it: the `uid` for a signup, else `subject`.
+    public func acceptingSubject(for presented: String?) -> String? { userID ?? presented }
+
+    /// The largest number of distinct subjects that may accept: 1 for signups and targeted invitations.
+    public var effectiveUses: Int? { (userID != nil || subject != nil) ? 1 : uses }
+}

@@ -1,0 +1,66 @@
+/// The public keys a verifier trusts, looked up by the `kid` in a token's footer.
+///
+/// Several keys may be trusted at once so that a signing key can be rotated without
+/// invalidating invitations already handed out.
+public struct Keyring: Sendable, Equatable {
+    /// The trusted keys by id.
+    public private(set) var keys: [KeyID: PublicKey]
+
+    /// A keyring holding `keys`.
+    public init(_ keys: [PublicKey] = []) {
+        self.keys = Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The key with this id, or nil: an unknown id fails closed.
+    public subscript(id: KeyID) -> PublicKey? { keys[id] }
+
+    /// Trusts one more key.
+    public mutating func insert(_ key: PublicKey) { keys[key.id] = key }
+
+    /// Whether no key is trusted.
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The file-name ending of a public key in a keys folder.
+    public static let publicKeySuffix = ".public.pem"
+
+    /// Why a keys folder could not be loaded.
+    public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The folder or a file in it could not be read.
+        case unreadable(FileError)
+        /// A `*.public.pem` file holds no Ed25519 public key.
+        case invalidKey(path: String, PEM.Error)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let error): return error.description
+            case .invalidKey(let path, _): return "\(path) is not an Ed25519 public key in PEM form"
+            }
+        }
+    }
+
+    /// Loads every `*.public.pem` in a folder; only public keys are ever read.
+    public static func load(directory: String) throws(LoadError) -> Keyring {
+        var keyring = Keyring()
+        let names: [String]
+        do {
+            names = try FileSystem.contents(ofDirectory: directory)
+        } catch {
+            throw .unreadable(error)
+        }
+        for name in names where name.hasSuffix(publicKeySuffix) && !name.hasPrefix(".") {
+            let path = FileSystem.join(directory, name)
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.read(path, limit: 64 << 10)
+            } catch {
+                throw .unreadable(error)
+            }
+            do {
+                keyring.insert(try PublicKey(pem: String(decoding: bytes, as: UTF8.self)))
+            } catch {
+                throw .invalidKey(path: path, error)
+            }
+        }
+        return keyring
+    }
+}

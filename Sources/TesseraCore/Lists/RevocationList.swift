@@ -1,0 +1,136 @@
+/// The revocation list: invitations, projects, keys and time ranges that no longer grant anything.
+///
+/// Its text form, `revoked.txt`, is meant to be edited by hand: one entry per line, `#`
+/// starts a comment, blank lines are ignored.
+///
+/// ```
+/// Qm9vb2JhcmJhemJhenF1eA        # a single invitation (jti)
+/// project:talk-2026             # every invitation for a project
+/// key:k4.pid.9ShR3xc8-qVJ…      # everything signed by a key
+/// before:2026-11-01T00:00:00Z   # everything issued before an instant
+/// ```
+public struct RevocationList: Sendable, Equatable {
+    /// Revoked invitation ids.
+    public private(set) var invitationIDs: Set<String> = []
+    /// Projects whose invitations are all revoked.
+    public private(set) var projects: Set<String> = []
+    /// Keys whose invitations are all revoked.
+    public private(set) var keyIDs: Set<KeyID> = []
+    /// Invitations issued before this instant are revoked (the latest `before:` entry wins).
+    public private(set) var issuedBefore: Timestamp?
+
+    /// One entry of the list.
+    public enum Entry: Hashable, Sendable, CustomStringConvertible {
+        /// A single invitation, by id.
+        case invitation(String)
+        /// Every invitation for a project.
+        case project(String)
+        /// Everything signed by a key.
+        case key(KeyID)
+        /// Everything issued before an instant.
+        case issuedBefore(Timestamp)
+
+        /// The entry as written in `revoked.txt`.
+        public var description: String {
+            switch self {
+            case .invitation(let id): return id
+            case .project(let name): return "project:" + name
+            case .key(let id): return "key:" + id.rawValue
+            case .issuedBefore(let time): return "before:" + time.rfc3339
+            }
+        }
+
+        /// Parses one entry, without comment or surrounding space.
+        public init?(_ text: some StringProtocol) {
+            if text.hasPrefix("project:") {
+                let name = text.dropFirst(8)
+                guard Name.isValidProjectOrRole(name) else { return nil }
+                self = .project(String(name))
+            } else if text.hasPrefix("key:") {
+                guard let id = KeyID(text.dropFirst(4)) else { return nil }
+                self = .key(id)
+            } else if text.hasPrefix("before:") {
+                guard let time = Timestamp(rfc3339: text.dropFirst(7)) else { return nil }
+                self = .issuedBefore(time)
+            } else if Name.isValidInvitationID(text) {
+                self = .invitation(String(text))
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// A malformed line, with its 1-based number.
+    public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The line number, counting from 1.
+        public let line: Int
+        /// What is wrong with it.
+        public let message: String
+
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    /// An empty list.
+    public init() {}
+
+    /// A list holding `entries`.
+    public init(_ entries: some Sequence<Entry>) {
+        for entry in entries { insert(entry) }
+    }
+
+    /// Parses the text form; any line that is not blank, a comment or a valid entry is an error naming that line.
+    public init(parsing text: [UInt8]) throws(ParseError) {
+        var lineNumber = 0
+        for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var content = line
+            if let hash = content.firstIndex(of: UInt8(ascii: "#")) { content = content[..<hash] }
+            while let first = content.first, first == 0x20 || first == 0x09 || first == 0x0d { content = content.dropFirst() }
+            while let last = content.last, last == 0x20 || last == 0x09 || last == 0x0d { content = content.dropLast() }
+            if content.isEmpty { continue }
+            guard let entryText = String(validating: content, as: UTF8.self) else {
+                throw ParseError(line: lineNumber, message: "not valid UTF-8")
+            }
+            guard let entry = Entry(entryText) else {
+                throw ParseError(line: lineNumber, message: Self.explain(entryText))
+            }
+            insert(entry)
+        }
+    }
+
+    /// Adds an entry.
+    public mutating func insert(_ entry: Entry) {
+        switch entry {
+        case .invitation(let id): invitationIDs.insert(id)
+        case .project(let name): projects.insert(name)
+        case .key(let id): keyIDs.insert(id)
+        case .issuedBefore(let time): issuedBefore = max(issuedBefore ?? time, time)
+        }
+    }
+
+    /// The entry that revokes an invitation signed by `key`, or nil if none does.
+    public func entry(revoking invitation: Invitation, signedBy key: KeyID) -> Entry? {
+        if invitationIDs.contains(invitation.id) { return .invitation(invitation.id) }
+        if projects.contains(invitation.project) { return .project(invitation.project) }
+        if keyIDs.contains(key) { return .key(key) }
+        if let before = issuedBefore, invitation.issuedAt < before { return .issuedBefore(before) }
+        return nil
+    }
+
+    /// The number of entries.
+    public var count: Int { invitationIDs.count + projects.count + keyIDs.count + (issuedBefore == nil ? 0 : 1) }
+
+    /// Every entry, in a stable order.
+    public var entries: [Entry] {
+        invitationIDs.sorted().map(Entry.invitation) + projects.sorted().map(Entry.project)
+            + keyIDs.sorted().map(Entry.key) + (issuedBefore.map { [Entry.issuedBefore($0)] } ?? [])
+    }
+
+    private static func explain(_ text: String) -> String {
+        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        if text.hasPrefix("project:") { return "\"\(shown)\" is not a valid project name (1-64 of A-Z a-z 0-9 . _ -)" }
+        if text.hasPrefix("key:") { return "\"\(shown)\" is not a k4.pid key id" }
+        if text.hasPrefix("before:") { return "\"\(shown)\" is not an RFC 3339 time such as before:2026-11-01T00:00:00Z" }
+        return "\"\(shown)\" is not an invitation id, project:NAME, key:k4.pid.… or before:TIME"
+    }
+}

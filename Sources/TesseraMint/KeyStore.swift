@@ -1,0 +1,181 @@
+import TesseraCore
+
+/// The signing keys of a site, as files in its `keys/` folder.
+///
+/// Each key NAME is two files: `NAME.secret.pem` (PKCS#8, mode 0600, created with `O_EXCL`)
+/// and `NAME.public.pem` (SPKI), the only one verifiers read. The file `signing` names the
+/// key that signs new invitations; every public key stays trusted until it is removed.
+public struct KeyStore: Sendable {
+    /// The keys folder.
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The file-name ending of a secret key.
+    public static let secretKeySuffix = ".secret.pem"
+    /// The file naming the key that signs.
+    public static let signingFileName = "signing"
+
+    /// A key known to the store.
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let publicKey: PublicKey
+        /// Whether the secret half is here too.
+        public let hasSecret: Bool
+        /// Whether it signs new invitations.
+        public let isSigning: Bool
+    }
+
+    /// Why the store could not do what was asked.
+    public enum Error: Swift.Error, Equatable, Sendable {
+        /// A file could not be read or written.
+        case file(FileError)
+        /// No secret key to sign with.
+        case noSigningKey
+        /// Several secret keys and no `signing` file choosing one.
+        case ambiguousSigningKey([String])
+        /// The key named does not exist.
+        case unknownKey(String)
+        /// A secret key file that group or others may read.
+        case unsafePermissions(path: String, mode: UInt32)
+        /// A key file whose contents are not a key.
+        case invalidKeyFile(path: String, why: String)
+        /// The name is taken or invalid.
+        case badName(String, why: String)
+        /// The secret key's public half does not match its seed.
+        case publicKeyMismatch(path: String)
+    }
+
+    public func secretPath(_ name: String) -> String { FileSystem.join(directory, name + Self.secretKeySuffix) }
+    public func publicPath(_ name: String) -> String { FileSystem.join(directory, name + Keyring.publicKeySuffix) }
+
+    /// Every key in the folder, by name.
+    public func entries() throws(Error) -> [Entry] {
+        guard FileSystem.isDirectory(directory) else { return [] }
+        let names: [String]
+        do { names = try FileSystem.contents(ofDirectory: directory) } catch { throw .file(error) }
+        let signing = try signingName()
+        var result: [Entry] = []
+        for file in names where file.hasSuffix(Keyring.publicKeySuffix) && !file.hasPrefix(".") {
+            let name = String(file.dropLast(Keyring.publicKeySuffix.count))
+            let path = publicPath(name)
+            let text: [UInt8]
+            do { text = try FileSystem.read(path, limit: 64 << 10) } catch { throw .file(error) }
+            guard let key = try? PublicKey(pem: String(decoding: text, as: UTF8.self)) else {
+                throw .invalidKeyFile(path: path, why: "not an Ed25519 public key in PEM form")
+            }
+            result.append(Entry(name: name, publicKey: key, hasSecret: names.contains(name + Self.secretKeySuffix), isSigning: name == signing))
+        }
+        return result
+    }
+
+    /// The key that signs: `name` if given, else the one the `signing` file names, else the only secret key.
+    public func signingKey(named name: String? = nil) throws(Error) -> (name: String, key: SigningKey) {
+        let chosen: String
+        if let name {
+            chosen = name
+        } else if let named = try signingName() {
+            chosen = named
+        } else {
+            let secrets = try entries().filter(\.hasSecret).map(\.name)
+            guard let only = secrets.first else { throw .noSigningKey }
+            guard secrets.count == 1 else { throw .ambiguousSigningKey(secrets) }
+            chosen = only
+        }
+        return (chosen, try readSecret(chosen))
+    }
+
+    /// Reads a secret key, refusing a file that group or others can read, as ssh does.
+    public func readSecret(_ name: String) throws(Error) -> SigningKey {
+        let path = secretPath(name)
+        guard FileSystem.exists(path) else { throw .unknownKey(name) }
+        if let mode = FileSystem.permissions(of: path), mode & 0o077 != 0 {
+            throw .unsafePermissions(path: path, mode: UInt32(mode))
+        }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.read(path, limit: 64 << 10) } catch { throw .file(error) }
+        do {
+            return try SigningKey(pem: String(decoding: bytes, as: UTF8.self))
+        } catch .publicKeyMismatch {
+            throw .publicKeyMismatch(path: path)
+        } catch {
+            throw .invalidKeyFile(path: path, why: "not a PKCS#8 Ed25519 private key in PEM form")
+        }
+    }
+
+    /// Stores a secret key under `name` (secret file first, `O_EXCL`, 0600) and makes it the signing key if `makeSigning`.
+    public func store(_ key: SigningKey, name: String, makeSigning: Bool) throws(Error) {
+        try checkNewName(name)
+        do {
+            try FileSystem.makeDirectory(directory, mode: 0o700)
+            try FileSystem.createExclusive(secretPath(name), contents: Array(key.pemRepresentation.utf8), mode: 0o600)
+            try FileSystem.createExclusive(publicPath(name), contents: Array(key.publicKey.pemRepresentation.utf8), mode: 0o644)
+        } catch {
+            throw .file(error)
+        }
+        if makeSigning { try setSigning(name) }
+    }
+
+    /// Stores a public key only: one more key verifiers trust.
+    public func store(_ key: PublicKey, name: String) throws(Error) {
+        try checkNewName(name)
+        do {
+            try FileSystem.makeDirectory(directory, mode: 0o700)
+            try FileSystem.createExclusive(publicPath(name), contents: Array(key.pemRepresentation.utf8), mode: 0o644)
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    /// Makes `name` the key that signs new invitations.
+    public func setSigning(_ name: String) throws(Error) {
+        guard FileSystem.exists(secretPath(name)) else { throw .unknownKey(name) }
+        do {
+            try FileSystem.writeAtomically(FileSystem.join(directory, Self.signingFileName), contents: Array((name + "\n").utf8), mode: 0o644)
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    /// A name for a new key: `main` for the first, else `key-YYYY-MM-DD` with a counter if needed.
+    public func suggestedName(at now: Timestamp) -> String {
+        if !FileSystem.exists(publicPath("main")) && !FileSystem.exists(secretPath("main")) { return "main" }
+        let base = "key-" + now.rfc3339.prefix(10)
+        var candidate = base
+        var counter = 2
+        while FileSystem.exists(publicPath(candidate)) || FileSystem.exists(secretPath(candidate)) {
+            candidate = "\(base)-\(counter)"
+            counter += 1
+        }
+        return candidate
+    }
+
+    private func signingName() throws(Error) -> String? {
+        let path = FileSystem.join(directory, Self.signingFileName)
+        let bytes: [UInt8]?
+        do { bytes = try FileSystem.readIfPresent(path, limit: 1024) } catch { throw .file(error) }
+        guard let bytes else { return nil }
+        let name = String(decoding: bytes, as: UTF8.self).trimmingCharacters()
+        guard Name.isValidProjectOrRole(name) else { throw .invalidKeyFile(path: path, why: "does not hold a key name") }
+        return name
+    }
+
+    private func checkNewName(_ name: String) throws(Error) {
+        guard Name.isValidProjectOrRole(name) else { throw .badName(name, why: "use 1-64 of A-Z a-z 0-9 . _ -") }
+        if FileSystem.exists(secretPath(name)) || FileSystem.exists(publicPath(name)) {
+            throw .badName(name, why: "a key with this name already exists")
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") }),
+              let last = scalars.lastIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,44 @@
+import TesseraCore
+
+/// Signs invitations into PASETO v4.public tokens whose footer names the signing key.
+public struct Minter: Sendable {
+    /// The key every token is signed with.
+    public let key: SigningKey
+    private let footer: [UInt8]
+    private let encodedFooter: [UInt8]
+
+    public init(key: SigningKey) {
+        self.key = key
+        footer = Footer.encode(keyID: key.publicKey.id)
+        var encoded = [UInt8(ascii: ".")]
+        Base64URL.encode(footer, into: &encoded)
+        encodedFooter = encoded
+    }
+
+    /// The token for `invitation`: `v4.public.` + base64url(claims ‖ signature) + `.` + base64url(footer).
+    ///
+    /// The audience, when set, is also the implicit assertion, so a verifier that does not
+    /// supply it cannot accept the token.
+    public func mint(_ invitation: Invitation) -> String {
+        let message = invitation.claimsJSON()
+        let implicit = invitation.audience.map { Array($0.utf8) } ?? []
+        let signed = SignedToken.signingInput(message: message, footer: footer, implicitAssertion: implicit)
+        let signature = key.signature(for: signed)
+        var token = Array(SignedToken.header.utf8)
+        token.reserveCapacity(token.count + (message.count + 64) * 4 / 3 + encodedFooter.count + 4)
+        Base64URL.encode(message + signature, into: &token)
+        token += encodedFooter
+        return String(decoding: token, as: UTF8.self)
+    }
+
+    /// A new random invitation id: 16 bytes from the system's secure generator, base64url.
+    public static func newInvitationID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in stride(from: 0, to: 16, by: 8) {
+            let word = generator.next() as UInt64
+            for j in 0..<8 { bytes[i + j] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(j))) }
+        }
+        return Base64URL.encode(bytes)
+    }
+}

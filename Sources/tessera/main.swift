@@ -1,0 +1,3 @@
+import TesseraCLI
+
+CommandRunner.main(TesseraCommand.self)
