@@ -1,14 +1,20 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The verifier (`tessera-verify`) links TesseraCore only: nothing in it can read a
-// secret key or sign. Minting lives in TesseraMint, linked by `tessera` alone.
+// Linking the Swift runtime statically roughly halves a command's start-up time (no dynamic
+// relocation of libswiftCore and Foundation), which is most of what `tessera-verify check` costs.
+let staticRuntime: [LinkerSetting] = []
+
+// The verifier (`tessera-verify`) never links TesseraMint or TesseraSite: nothing in it can
+// read a secret key, sign, or write `out/`. `tessera` never links the HTTP server.
 let package = Package(
     name: "Tessera",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TesseraCore", targets: ["TesseraCore"]),
         .library(name: "TesseraMint", targets: ["TesseraMint"]),
+        .library(name: "TesseraSite", targets: ["TesseraSite"]),
+        .library(name: "TesseraGateway", targets: ["TesseraGateway"]),
         .executable(name: "tessera", targets: ["tessera"]),
         .executable(name: "tessera-verify", targets: ["tessera-verify"]),
         .executable(name: "tessera-bench", targets: ["tessera-bench"]),
@@ -16,13 +22,17 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
@@ -30,6 +40,22 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "TesseraSite",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
+            name: "TesseraGateway",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -42,28 +68,45 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "TesseraMint", "TesseraCLI",
+                "TesseraCore", "TesseraMint", "TesseraSite", "TesseraCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: staticRuntime
         ),
         .executableTarget(
             name: "tessera-verify",
             dependencies: [
-                "TesseraCore", "TesseraCLI",
+                "TesseraCore", "TesseraCLI", "TesseraGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: staticRuntime
         ),
         .executableTarget(
             name: "tessera-bench",
             dependencies: [
-                "TesseraCore", "TesseraMint",
+                "TesseraCore", "TesseraMint", "TesseraSite",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "TesseraMint", "tessera", "tessera-verify"],
+            dependencies: ["TesseraCore", "TesseraMint", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "TesseraSiteTests",
+            dependencies: ["TesseraSite", "TesseraCore", "TesseraMint"]
+        ),
+        .testTarget(
+            name: "TesseraGatewayTests",
+            dependencies: [
+                "TesseraGateway", "TesseraCore", "TesseraMint",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "TesseraCLITests",
+            dependencies: ["tessera", "tessera-verify", "TesseraCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -10,10 +10,14 @@ import Darwin
 
 /// Runs a root command with Tessera's error form and exit codes: 2 for any usage error, the command's own code otherwise.
 public enum CommandRunner {
-    public static func main<Command: ParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) -> Never {
+    public static func main<Command: ParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) async -> Never {
         do {
             var command = try type.parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             exit(0)
         } catch let error as CommandLineError {
             Terminal.report(error)

@@ -42,3 +42,15 @@ public struct Minter: Sendable {
         return Base64URL.encode(bytes)
     }
 }
+
+extension Minter {
+    /// Signs a revocation list for publication (`revoked.paseto`), with the same key and footer as invitations.
+    public func sign(_ list: SignedRevocationList) -> String {
+        let message = list.claimsJSON()
+        let signature = key.signature(for: SignedToken.signingInput(message: message, footer: footer, implicitAssertion: []))
+        var token = Array(SignedToken.header.utf8)
+        Base64URL.encode(message + signature, into: &token)
+        token += encodedFooter
+        return String(decoding: token, as: UTF8.self)
+    }
+}

@@ -1,1 +1,28 @@
-print("stub")
+import Foundation
+import TesseraCore
+
+// Each figure is printed beside its physical reference, measured in the same run with the
+// same library: raw Ed25519 for tokens, openssl for a whole process. Rounds alternate
+// between the two sides so that load from elsewhere on a shared machine hits both alike;
+// the figures are medians and the ratios are ratios of medians.
+
+let arguments = CommandLine.arguments.dropFirst()
+let quick = arguments.contains("--quick")
+let sections = Set(arguments.filter { !$0.hasPrefix("--") })
+func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
+
+print("tessera-bench \(Tessera.version): \(Machine.summary)")
+print("medians of interleaved rounds; run with `swift run -c release tessera-bench [tokens] [process] [ledger] [pages] [--quick]`")
+
+if wanted("tokens") {
+    print("")
+    TokenBenchmark(rounds: quick ? 3 : 9, roundSeconds: quick ? 0.1 : 0.3).run().forEach { print($0) }
+}
+if wanted("process") {
+    print("")
+    do {
+        try ProcessBenchmark(runs: quick ? 15 : 60).run().forEach { print($0) }
+    } catch {
+        print("process: skipped: \(error)")
+    }
+}

@@ -11,6 +11,6 @@ struct TesseraVerify: ParsableCommand {
         14 not for this subject, project or audience, 15 no uses left, 16 ledger unavailable.
         """,
         version: Tessera.version,
-        subcommands: [Check.self]
+        subcommands: [Check.self, Members.self, LedgerCommands.self, Serve.self]
     )
 }

@@ -1,3 +1,3 @@
 import TesseraCLI
 
-CommandRunner.main(TesseraVerify.self)
+await CommandRunner.main(TesseraVerify.self)

@@ -2,14 +2,16 @@ import ArgumentParser
 import TesseraCLI
 import TesseraCore
 import TesseraMint
+import TesseraSite
 
 struct Mint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Mint invitations: signed tokens written to out/i/<id>/.",
+        abstract: "Mint invitations: a link page, QR code and token in out/i/<id>/ for each.",
         discussion: """
         The first run in an empty folder creates a signing key (keys/main.secret.pem, mode 0600), \
-        out/ and an empty revoked.txt, and says so. Tokens are bearer links: anyone holding one \
-        can use it, so they are printed only with --json.
+        out/ and an empty revoked.txt, and says so. Settings in tessera.toml (base_url, join_url, \
+        audience, issuer, roles, default_role, default_expiry) apply unless a flag overrides them. \
+        Tokens are bearer links: anyone holding one can use it, so they are printed only with --json.
         """
     )
 
@@ -18,8 +20,8 @@ struct Mint: ParsableCommand {
     @Option(help: ArgumentHelp("The project joined (1-64 of A-Z a-z 0-9 . _ -).", valueName: "project"))
     var project: String
 
-    @Option(help: ArgumentHelp("The permission granted (1-64 of A-Z a-z 0-9 . _ -).", valueName: "role"))
-    var role: String
+    @Option(help: ArgumentHelp("The permission granted (default: default_role from tessera.toml).", valueName: "role"))
+    var role: String?
 
     @Option(name: .customLong("for"), help: ArgumentHelp("Only this subject (e.g. an email address) may accept it.", valueName: "subject"))
     var subject: String?
@@ -30,8 +32,8 @@ struct Mint: ParsableCommand {
     @Option(help: ArgumentHelp("The most distinct people who may accept it (default: unlimited).", valueName: "n"))
     var uses: Int?
 
-    @Option(help: ArgumentHelp("When it expires: a span (14d, 36h, 90m), an RFC 3339 time, or 'never'.", valueName: "when"))
-    var expires: String = "14d"
+    @Option(help: ArgumentHelp("When it expires: a span (14d, 36h, 90m), an RFC 3339 time, or 'never' (default: default_expiry, else 14d).", valueName: "when"))
+    var expires: String?
 
     @Option(name: .customLong("not-before"), help: ArgumentHelp("Not valid before this RFC 3339 time.", valueName: "time"))
     var notBefore: String?
@@ -42,8 +44,14 @@ struct Mint: ParsableCommand {
     @Option(help: ArgumentHelp("Text shown on the link page, e.g. \"PyData talk, room 2\".", valueName: "text"))
     var label: String?
 
-    @Option(help: ArgumentHelp("The site or gateway it is for; also bound into the signature.", valueName: "aud"))
+    @Option(help: ArgumentHelp("The site or gateway it is for; also bound into the signature (default: audience from tessera.toml).", valueName: "aud"))
     var audience: String?
+
+    @Flag(help: "Show the QR code in the terminal, to check it from a phone on the spot.")
+    var qr = false
+
+    @Flag(help: "Also write outbox/<id>.eml for an invitation --for an email address, ready for 'sendmail -t'.")
+    var email = false
 
     @Option(help: ArgumentHelp("How many invitations to mint with these terms.", valueName: "n"))
     var count: Int = 1
@@ -56,13 +64,23 @@ struct Mint: ParsableCommand {
 
     func run() throws {
         let now = Timestamp.now
-        guard let expiry = InvitationTerms.Expiry(expires) else {
-            throw CommandLineError("--expires: \"\(expires)\" is not a span, a time or 'never'", hint: "for example 14d, 36h, 2026-12-01T18:00:00Z or never")
+        let site = siteOptions.folder
+        let settings = try SiteSettings.load(site)
+        let expiresText = expires ?? settings.defaultExpiry ?? "14d"
+        guard let expiry = InvitationTerms.Expiry(expiresText) else {
+            let source = expires == nil ? "default_expiry in \(site.settings)" : "--expires"
+            throw CommandLineError("\(source): \"\(expiresText)\" is not a span, a time or 'never'", hint: "for example 14d, 36h, 2026-12-01T18:00:00Z or never")
+        }
+        guard let role = role ?? settings.defaultRole else {
+            throw CommandLineError("missing --role", hint: "pass --role NAME, or set default_role in \(site.settings)")
+        }
+        if let roles = settings.roles, !roles.contains(role) {
+            throw CommandLineError("--role: \(role) is not one of the roles in \(site.settings): \(roles.joined(separator: ", "))", hint: "use one of them, or add it to roles")
         }
         let terms = InvitationTerms(
             project: project, role: role, subject: subject, userID: uid, uses: uses, expiry: expiry,
             notBefore: try notBefore.map { (text) throws(CommandLineError) in try OptionValue.timestamp(text, flag: "--not-before") },
-            anonymous: anonymous, label: label, audience: audience)
+            anonymous: anonymous, label: label, audience: audience ?? settings.audience, issuer: settings.issuer)
         do {
             try terms.validate(at: now)
         } catch {
@@ -71,8 +89,13 @@ struct Mint: ParsableCommand {
         guard (1...1_000_000).contains(count) else {
             throw CommandLineError("--count: must be from 1 to 1000000")
         }
+        if email {
+            guard let subject, InvitationEmail.isAddress(subject) else {
+                throw CommandLineError("--email: needs --for with an email address", hint: "for example --for alice@example.org --email")
+            }
+        }
+        let publisher = SitePublisher(site: site, renderer: try SiteSettings.renderer(site, settings))
 
-        let site = siteOptions.folder
         let store = KeyStore(directory: site.keys)
         for sentence in try store.run({ _ throws(KeyStore.Error) in try SiteSetup.prepare(site, at: now) }) {
             Terminal.note("\(Terminal.prefix): \(sentence)")
@@ -86,27 +109,46 @@ struct Mint: ParsableCommand {
         for index in 0..<count {
             let invitation = terms.invitation(id: Minter.newInvitationID(), issuedAt: now)
             let token = minter.mint(invitation)
-            let folder = site.invitationFolder(invitation.id)
             do {
-                try FileSystem.makeDirectory(folder)
-                try FileSystem.writeAtomically(FileSystem.join(folder, "token"), contents: Array((token + "\n").utf8), durable: false)
+                try publisher.publish(invitation, token: token)
+                if email {
+                    try FileSystem.makeDirectory(site.path("outbox"), mode: 0o700)
+                    let message = InvitationEmail(invitation: invitation, renderer: publisher.renderer, from: settings.issuer.map { "\($0) <tessera@localhost>" } ?? "tessera@localhost", date: now)
+                    try FileSystem.writeAtomically(site.path("outbox/\(invitation.id).eml"), contents: Array(message.message.utf8), mode: 0o600, durable: false)
+                }
             } catch {
                 throw CommandLineError(error.description)
             }
             minted.append((invitation, token))
             progress.update(index + 1)
         }
+        do {
+            try publisher.publishIndexes()
+        } catch {
+            throw CommandLineError(error.description)
+        }
         FileSystem.flushAll()
-        report(minted, keyName: signing.name)
+        report(minted, keyName: signing.name, publisher: publisher)
+        if settings.baseURL == nil {
+            Terminal.note("\(Terminal.prefix): hint: set base_url in \(site.settings) to give each page a public link and a QR code")
+        }
+        if qr, let first = minted.first {
+            if let code = publisher.qrCode(for: first.invitation) {
+                Terminal.write(code.terminalString() + "\n")
+            } else {
+                Terminal.note("\(Terminal.prefix): no QR code: the page has no public address until base_url is set")
+            }
+        }
     }
 
-    private func report(_ minted: [(invitation: Invitation, token: String)], keyName: String) {
+    private func report(_ minted: [(invitation: Invitation, token: String)], keyName: String, publisher: SitePublisher) {
         if json {
             for (invitation, token) in minted {
                 let object = JSONValue.object([
                     ("id", .string(invitation.id)),
                     ("token", .string(token)),
-                    ("file", .string(SiteFolder.invitationFolderName(invitation.id) + "/token")),
+                    ("page", .string(SiteFolder.invitationFolderName(invitation.id) + "/index.html")),
+                    ("url", publisher.renderer.pageURL(for: invitation.id).map(JSONValue.string) ?? .null),
                     ("expires", invitation.expiresAt.map { .string($0.rfc3339) } ?? .null),
                 ])
                 Terminal.line(String(decoding: object.serialized(), as: UTF8.self))
@@ -121,7 +163,8 @@ struct Mint: ParsableCommand {
         summary += " (signed with key \(keyName))"
         Terminal.line(summary)
         for (invitation, _) in minted {
-            Terminal.line("  \(invitation.id)  \(SiteFolder.invitationFolderName(invitation.id))/token")
+            let link = publisher.renderer.pageURL(for: invitation.id) ?? SiteFolder.invitationFolderName(invitation.id) + "/index.html"
+            Terminal.line("  \(invitation.id)  \(link)")
         }
     }
 }

@@ -10,6 +10,6 @@ struct TesseraCommand: ParsableCommand {
         signing keys, out/ the site to publish, revoked.txt the revocation list.
         """,
         version: Tessera.version,
-        subcommands: [Mint.self, Show.self, Keys.self]
+        subcommands: [Mint.self, Build.self, Show.self, Keys.self, ListInvitations.self, Revoke.self, Prune.self]
     )
 }

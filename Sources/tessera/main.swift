@@ -1,3 +1,3 @@
 import TesseraCLI
 
-CommandRunner.main(TesseraCommand.self)
+await CommandRunner.main(TesseraCommand.self)

@@ -65,9 +65,10 @@ public struct BLAKE2b: Sendable {
         for index in blockFill..<Self.blockSize {
             block[index] = 0
         }
+        let (low, high) = (countLow, countHigh)
         block.withUnsafeBytes { message in
             state.withUnsafeMutableBufferPointer { h in
-                Self.compress(h.baseAddress!, message.baseAddress!, countLow, countHigh, isLast: true)
+                Self.compress(h.baseAddress!, message.baseAddress!, low, high, isLast: true)
             }
         }
         var digest = [UInt8]()

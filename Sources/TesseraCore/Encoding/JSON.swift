@@ -293,11 +293,19 @@ private struct JSONFrame {
     var elements: [JSONValue] = []
     var members: [(key: String, value: JSONValue)] = []
     var pendingKey: String = ""
-    // Built only once an object grows past a few members, so small objects stay allocation-free.
+    // One cheap fingerprint per key lets the linear duplicate scan compare integers,
+    // falling back to a full comparison only when fingerprints match.
+    var keyFingerprints: [UInt64] = []
+    // Built only once an object outgrows the linear scan; seeded SipHash keeps
+    // crafted colliding keys from degrading it.
     var keys: Set<ExactKey>? = nil
 
     init(isObject: Bool) {
         self.isObject = isObject
+        if isObject {
+            members.reserveCapacity(16)
+            keyFingerprints.reserveCapacity(16)
+        }
     }
 }
 
@@ -311,7 +319,7 @@ private struct JSONReader {
         self.maxDepth = maxDepth
     }
 
-    private static let linearKeyScanLimit = 8
+    private static let linearKeyScanLimit = 16
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
         var stack: [JSONFrame] = []
@@ -346,7 +354,8 @@ private struct JSONReader {
                 }
             case UInt8(ascii: "\""):
                 position += 1
-                value = .string(try readString())
+                var unused: UInt64 = 0
+                value = .string(try readString(fingerprint: &unused, computesFingerprint: false))
             case UInt8(ascii: "t"):
                 try expectLiteral("true")
                 value = .bool(true)
@@ -426,7 +435,8 @@ private struct JSONReader {
         guard position < bytes.count else { throw .unexpectedEnd }
         guard bytes[position] == UInt8(ascii: "\"") else { throw .unexpectedByte(offset: position) }
         position += 1
-        let key = try readString()
+        var fingerprint: UInt64 = 0
+        let key = try readString(fingerprint: &fingerprint, computesFingerprint: true)
         if frame.keys == nil && frame.members.count >= Self.linearKeyScanLimit {
             // Past a handful of members a linear scan would make big objects quadratic.
             var keys = Set<ExactKey>(minimumCapacity: frame.members.count * 2)
@@ -438,9 +448,11 @@ private struct JSONReader {
         if frame.keys != nil {
             guard frame.keys!.insert(ExactKey(string: key)).inserted else { throw .duplicateKey(key) }
         } else {
-            for member in frame.members where exactlyEqual(member.key, key) {
+            for (index, other) in frame.keyFingerprints.enumerated()
+            where other == fingerprint && exactlyEqual(frame.members[index].key, key) {
                 throw .duplicateKey(key)
             }
+            frame.keyFingerprints.append(fingerprint)
         }
         skipWhitespace()
         guard position < bytes.count else { throw .unexpectedEnd }
@@ -450,17 +462,19 @@ private struct JSONReader {
     }
 
     // Called just past the opening quote; leaves `position` just past the closing one.
-    private mutating func readString() throws(JSONError) -> String {
+    @inline(__always)
+    private mutating func readString(fingerprint: inout UInt64, computesFingerprint: Bool) throws(JSONError) -> String {
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                if computesFingerprint { fingerprint = Self.fingerprint(slice) }
                 position += 1
-                return text
+                return String(decoding: slice, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") {
-                return try readEscapedString(from: start)
+                return try readEscapedString(from: start, fingerprint: &fingerprint, computesFingerprint: computesFingerprint)
             }
             if byte < 0x20 { throw .controlCharacterInString(offset: position) }
             position += 1
@@ -468,7 +482,18 @@ private struct JSONReader {
         throw .unexpectedEnd
     }
 
-    private mutating func readEscapedString(from start: Int) throws(JSONError) -> String {
+    // FNV-1a: only a prefilter for the exact comparison, so it need not resist collisions.
+    private static func fingerprint(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    private mutating func readEscapedString(
+        from start: Int, fingerprint: inout UInt64, computesFingerprint: Bool
+    ) throws(JSONError) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(position - start + 32)
         text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -476,6 +501,9 @@ private struct JSONReader {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
+                if computesFingerprint {
+                    fingerprint = text.withUnsafeBufferPointer { Self.fingerprint($0) }
+                }
                 return String(decoding: text, as: UTF8.self)
             }
             if byte < 0x20 { throw .controlCharacterInString(offset: position) }

@@ -58,7 +58,8 @@ public enum PEM {
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encodeBase64(_ bytes: [UInt8]) -> String {
+    /// Standard base64 with padding (RFC 4648 §4), as PEM bodies and MIME use.
+    public static func encodeBase64(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -107,7 +108,7 @@ public enum PEM {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs, carriage returns and newlines.
-    func trimmingASCIIWhitespace() -> String {
+    public func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])

@@ -1,0 +1,53 @@
+import ArgumentParser
+import TesseraCore
+
+/// `--ledger sqlite:PATH|postgres://…`: where the verifier records who accepted which invitation.
+public struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger: sqlite:PATH or postgres://… (default: sqlite:<site>/state/ledger.sqlite).", valueName: "location"))
+    public var ledger: String?
+
+    public init() {}
+
+    /// The location named by `--ledger`, or the site's own; a malformed value is a usage error (exit 2).
+    public func location(in site: SiteFolder) throws(CommandLineError) -> LedgerLocation {
+        guard let ledger else { return .default(for: site) }
+        do {
+            return try LedgerLocation(parsing: ledger)
+        } catch {
+            let why: String
+            if case .unavailable(let text) = error { why = text } else { why = "not a ledger location" }
+            throw CommandLineError("--ledger: \(why)", hint: "for example --ledger sqlite:state/ledger.sqlite")
+        }
+    }
+
+    /// The exit code for a ledger that cannot be opened, read or written: the same 16 as `check`.
+    public static let unavailableExitCode = Reason.ledgerUnavailable.exitCode
+
+    /// Opens the ledger for reading only if it exists; failures are reported with exit 16.
+    public static func openExisting(_ location: LedgerLocation) async throws(CommandLineError) -> (any Ledger)? {
+        do {
+            return try await location.openExisting()
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Opens the ledger, creating it if needed; failures are reported with exit 16.
+    public static func open(_ location: LedgerLocation) async throws(CommandLineError) -> any Ledger {
+        do {
+            return try await location.open()
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// A ledger failure as a command-line error with exit 16.
+    public static func failure(_ error: LedgerError) -> CommandLineError {
+        let why: String
+        switch error {
+        case .unavailable(let text): why = text
+        case .usedUp, .alreadySignedUp: why = "unexpected answer"
+        }
+        return CommandLineError("the ledger is unavailable: \(why)", hint: "check that the file is readable and writable, or pass --ledger", exitCode: unavailableExitCode)
+    }
+}

@@ -1,0 +1,185 @@
+/// The part of TOML that `tessera.toml` uses: `[table]` headers, `key = value` with strings,
+/// integers, booleans and arrays of strings, and `#` comments. Anything else is an error
+/// naming its line, so a typo never silently changes what a site does.
+enum TOMLSubset {
+    enum Value: Equatable, Sendable {
+        case string(String)
+        case integer(Int64)
+        case boolean(Bool)
+        case strings([String])
+    }
+
+    struct Entry: Equatable, Sendable {
+        let table: String?
+        let key: String
+        let value: Value
+        let line: Int
+    }
+
+    struct Table: Equatable, Sendable {
+        let name: String
+        let line: Int
+    }
+
+    struct ParseError: Error, Equatable, Sendable {
+        let line: Int
+        let message: String
+    }
+
+    static func parse(_ text: String) throws(ParseError) -> (entries: [Entry], tables: [Table]) {
+        var entries: [Entry] = []
+        var tables: [Table] = []
+        var table: String?
+        var seen = Set<String>()
+        var number = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            var scanner = Scanner(Array(rawLine.utf8), line: number)
+            scanner.skipSpaces()
+            if scanner.atEndOrComment { continue }
+            if scanner.peek == UInt8(ascii: "[") {
+                scanner.advance()
+                let name = try scanner.bareKey()
+                try scanner.expect(UInt8(ascii: "]"))
+                try scanner.expectEnd()
+                guard seen.insert("[" + name + "]").inserted else { throw ParseError(line: number, message: "table [\(name)] appears twice") }
+                table = name
+                tables.append(Table(name: name, line: number))
+                continue
+            }
+            let key = try scanner.bareKey()
+            scanner.skipSpaces()
+            try scanner.expect(UInt8(ascii: "="))
+            scanner.skipSpaces()
+            let value = try scanner.value()
+            try scanner.expectEnd()
+            let qualified = (table.map { $0 + "." } ?? "") + key
+            guard seen.insert(qualified).inserted else { throw ParseError(line: number, message: "\(qualified) is set twice") }
+            entries.append(Entry(table: table, key: key, value: value, line: number))
+        }
+        return (entries, tables)
+    }
+
+    private struct Scanner {
+        let bytes: [UInt8]
+        let line: Int
+        var index = 0
+
+        init(_ bytes: [UInt8], line: Int) {
+            var bytes = bytes
+            if bytes.last == 0x0d { bytes.removeLast() }
+            self.bytes = bytes
+            self.line = line
+        }
+
+        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+        var atEndOrComment: Bool { peek == nil || peek == UInt8(ascii: "#") }
+        mutating func advance() { index += 1 }
+
+        mutating func skipSpaces() {
+            while let c = peek, c == 0x20 || c == 0x09 { index += 1 }
+        }
+
+        func error(_ message: String) -> ParseError { ParseError(line: line, message: message) }
+
+        mutating func expect(_ byte: UInt8) throws(ParseError) {
+            guard peek == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+            index += 1
+        }
+
+        mutating func expectEnd() throws(ParseError) {
+            skipSpaces()
+            guard atEndOrComment else { throw error("unexpected text after the value") }
+        }
+
+        mutating func bareKey() throws(ParseError) -> String {
+            let start = index
+            while let c = peek, c.isBareKeyByte { index += 1 }
+            guard index > start else { throw error("expected a key such as base_url") }
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+
+        mutating func value() throws(ParseError) -> Value {
+            switch peek {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                return .string(try string())
+            case UInt8(ascii: "["):
+                index += 1
+                var items: [String] = []
+                skipSpaces()
+                if peek == UInt8(ascii: "]") { index += 1; return .strings([]) }
+                while true {
+                    skipSpaces()
+                    guard peek == UInt8(ascii: "\"") || peek == UInt8(ascii: "'") else { throw error("arrays hold strings only") }
+                    items.append(try string())
+                    skipSpaces()
+                    if peek == UInt8(ascii: ",") { index += 1; skipSpaces(); if peek == UInt8(ascii: "]") { index += 1; return .strings(items) }; continue }
+                    try expect(UInt8(ascii: "]"))
+                    return .strings(items)
+                }
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                let start = index
+                while let c = peek, c.isBareKeyByte { index += 1 }
+                switch String(decoding: bytes[start..<index], as: UTF8.self) {
+                case "true": return .boolean(true)
+                case "false": return .boolean(false)
+                default: throw error("a value must be a \"string\", a number, true, false or [\"a\", \"b\"]")
+                }
+            case let c? where c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39):
+                let start = index
+                index += 1
+                while let d = peek, (d >= 0x30 && d <= 0x39) || d == UInt8(ascii: "_") { index += 1 }
+                let digits = String(decoding: bytes[start..<index], as: UTF8.self).replacingUnderscores()
+                guard let number = Int64(digits) else { throw error("\(digits) is not a whole number") }
+                return .integer(number)
+            default:
+                throw error("a value must be a \"string\", a number, true, false or [\"a\", \"b\"]")
+            }
+        }
+
+        mutating func string() throws(ParseError) -> String {
+            let quote = bytes[index]
+            index += 1
+            var out: [UInt8] = []
+            while let c = peek {
+                index += 1
+                if c == quote {
+                    guard let text = String(validating: out, as: UTF8.self) else { throw error("the string is not valid UTF-8") }
+                    return text
+                }
+                if c < 0x20 && c != 0x09 { throw error("control character in a string") }
+                if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") {
+                    guard let e = peek else { break }
+                    index += 1
+                    switch e {
+                    case UInt8(ascii: "\""): out.append(e)
+                    case UInt8(ascii: "\\"): out.append(e)
+                    case UInt8(ascii: "n"): out.append(0x0a)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case UInt8(ascii: "r"): out.append(0x0d)
+                    case UInt8(ascii: "u"):
+                        guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+                              let scalar = Unicode.Scalar(code)
+                        else { throw error("invalid \\u escape") }
+                        index += 4
+                        out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    default: throw error("unknown escape \\\(Character(Unicode.Scalar(e)))")
+                    }
+                    continue
+                }
+                out.append(c)
+            }
+            throw error("the string is not closed")
+        }
+    }
+}
+
+private extension UInt8 {
+    var isBareKeyByte: Bool {
+        (self >= 0x41 && self <= 0x5a) || (self >= 0x61 && self <= 0x7a) || (self >= 0x30 && self <= 0x39) || self == 0x5f || self == 0x2d
+    }
+}
+
+private extension String {
+    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+}

@@ -1,0 +1,55 @@
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraCore
+
+/// Builds the gateway: loads the keys and the revocation list, and wires the routes and the reload service.
+///
+/// A plain function, as in Hummingbird's template, so tests build it with their own
+/// configuration and ledger and drive it with `app.test(.router)`.
+///
+/// - Parameters:
+///   - configuration: listen address, trust and cookie settings, file locations.
+///   - ledger: where acceptances are recorded; a throwing ledger makes every redeeming decision 503.
+///   - logger: the log every request and reload writes to (never a token).
+///   - onServerRunning: called with the bound port once the server accepts connections (useful with port 0).
+/// - Throws: `GatewayError` when the keys or the revocation list cannot be loaded at start-up.
+public func buildApplication(
+    _ configuration: GatewayConfiguration,
+    ledger: any Ledger,
+    logger: Logger = Logger(label: "tessera.gateway"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws(GatewayError) -> some ApplicationProtocol {
+    if let header = configuration.identityHeader, HeaderName(header) == nil {
+        throw GatewayError("identity header \"\(header)\" is not a valid header name", hint: "use a name such as X-Forwarded-User or Remote-User")
+    }
+    for name in [configuration.tokenCookie, configuration.anonymousCookie] where !Cookie.isValidName(name) {
+        throw GatewayError("cookie name \"\(name)\" is not a valid cookie name", hint: "use letters, digits, '-' and '_'")
+    }
+    let store = try VerifierStore(configuration: configuration)
+    let cache = SignatureCache(capacity: configuration.signatureCacheSize)
+    let metrics = GatewayMetrics()
+    let gatekeeper = Gatekeeper(store: store, cache: cache, ledger: ledger, metrics: metrics, logger: logger)
+    let reader = RequestReader(configuration: configuration)
+
+    let router = Router(context: GatewayContext.self)
+    router.add(middleware: NoStoreMiddleware())
+    router.add(middleware: VerifyEndpoint(gatekeeper: gatekeeper, reader: reader))
+    let join = JoinEndpoint(gatekeeper: gatekeeper, reader: reader)
+    router.get(RouterPath(Gateway.joinPath), use: join.get)
+    router.post(RouterPath(Gateway.joinPath), use: join.post)
+    let health = HealthEndpoint(gatekeeper: gatekeeper)
+    router.get("/healthz", use: health.health)
+    router.get("/metrics", use: health.metrics)
+
+    let reload = ReloadService(store: store, cache: cache, metrics: metrics, interval: configuration.reloadInterval, logger: logger)
+    let idle = configuration.idleTimeout.components
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: nil),
+        services: [reload],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listen.port) },
+        logger: logger
+    )
+}

@@ -1,0 +1,53 @@
+import TesseraCore
+
+/// Everything `tessera-verify serve` is told: where to listen, what to trust, and how to answer.
+///
+/// A plain value with working defaults, filled from flags and `tessera.toml` by the command
+/// and from literals by tests.
+public struct GatewayConfiguration: Sendable {
+    /// Where the HTTP server listens (default 127.0.0.1:8080: only local proxies can reach it).
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// The site folder: `keys/` (or `--keys`) and the default `revoked.txt`.
+    public var site = SiteFolder()
+    /// The revocation list file; nil means the site's `revoked.txt`, whose absence means nothing is revoked.
+    public var revocationList: String?
+    /// When set, only invitations for this audience are accepted.
+    public var audience: String?
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+    public var leeway: Int64 = 60
+    /// The request header carrying the signed-in subject, set by the proxy (e.g. `X-Forwarded-User`); nil: no identities.
+    public var identityHeader: String?
+    /// Peers whose identity header, project header and forwarded headers are believed; anyone else's are ignored.
+    public var trustedProxies: [AddressRange] = AddressRange.loopback
+    /// Where the required project sits in the original URI, e.g. `/projects/{project}/`.
+    public var projectFromPath: ProjectPathTemplate?
+    /// Where `/join` sends the browser after a redemption; `{project}` and `{jti}` are replaced.
+    public var redirect = "/"
+    /// The cookie that carries the token after `/join`.
+    public var tokenCookie = "tessera"
+    /// The cookie that carries a made-up anonymous subject after `/join`.
+    public var anonymousCookie = "tessera_anon"
+    /// When cookies get the `Secure` attribute.
+    public var cookieSecurity = CookieSecurity.auto
+    /// The most verified signatures kept in memory (0 turns the cache off).
+    public var signatureCacheSize = 4096
+    /// How often `revoked.txt` and the keys folder are checked for changes; an edit is applied once it has held still for one interval, so within two.
+    public var reloadInterval: Duration = .milliseconds(200)
+    /// How long an idle keep-alive connection from the proxy is kept open.
+    public var idleTimeout: Duration = .seconds(75)
+
+    public init() {}
+
+    /// The revocation list path in force.
+    public var revocationListPath: String { revocationList ?? site.revocationList }
+
+    /// When a cookie set by `/join` is marked `Secure`.
+    public enum CookieSecurity: String, Sendable, CaseIterable {
+        /// When the browser reached us over https: `X-Forwarded-Proto: https` from a trusted proxy.
+        case auto
+        /// Always; browsers then drop the cookie on plain http.
+        case always
+        /// Never (local development over http).
+        case never
+    }
+}

@@ -1,0 +1,54 @@
+import Hummingbird
+import TesseraCore
+
+/// `GET /healthz` and `GET /metrics`: what an operator or a monitor asks.
+struct HealthEndpoint: Sendable {
+    let gatekeeper: Gatekeeper
+
+    /// 200 with a JSON report while the gateway can decide, even when an edit was refused (`"status":"degraded"`, the problem with file and line);
+    /// 503 when the ledger cannot be reached, since then nothing that needs it can be granted.
+    @Sendable func health(_ request: Request, context: GatewayContext) async -> Response {
+        let store = gatekeeper.store
+        let snapshot = store.snapshot
+        let problems = store.problems
+        var ledgerStatus = "ok"
+        do {
+            _ = try await gatekeeper.ledger.acceptances(ofInvitation: "")
+        } catch {
+            if case .unavailable(let why) = error { ledgerStatus = "unavailable: \(why)" }
+        }
+        let status = ledgerStatus != "ok" ? "unavailable" : problems.isEmpty ? "ok" : "degraded"
+        let report = JSONValue.object([
+            ("status", .string(status)),
+            ("keys", .number(String(snapshot.verifier.keyring.keys.count))),
+            ("revocation_entries", .number(String(snapshot.verifier.revocations.count))),
+            ("last_reload", .string(store.lastChange.rfc3339)),
+            ("ledger", .string(ledgerStatus)),
+            ("problems", .array(problems.map { problem in
+                var members: [(key: String, value: JSONValue)] = [("file", .string(problem.file))]
+                if let line = problem.line { members.append(("line", .number(String(line)))) }
+                members.append(("message", .string(problem.message)))
+                members.append(("text", .string(problem.description)))
+                return .object(members)
+            })),
+        ])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        var body = report.serialized()
+        body.append(UInt8(ascii: "\n"))
+        return Response(status: ledgerStatus == "ok" ? .ok : .serviceUnavailable, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Prometheus text format, version 0.0.4.
+    @Sendable func metrics(_ request: Request, context: GatewayContext) -> Response {
+        let snapshot = gatekeeper.store.snapshot
+        let text = gatekeeper.metrics.render(
+            cache: gatekeeper.cache.statistics, cacheCapacity: gatekeeper.cache.capacity,
+            keys: snapshot.verifier.keyring.keys.count, revocationEntries: snapshot.verifier.revocations.count,
+            problems: gatekeeper.store.problems.count)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

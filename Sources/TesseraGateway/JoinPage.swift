@@ -1,0 +1,128 @@
+import TesseraCore
+
+/// The small human pages `/join` answers with when it cannot redeem: what went wrong and what to do, in plain words.
+///
+/// Self-contained (no scripts, images or style sheets from elsewhere), every claim-derived
+/// text HTML-escaped, and never the token.
+struct JoinPage: Equatable {
+    /// The HTTP status: 400 for a damaged or foreign link, 410 for one that will never work again, 403 for one that needs something else, 503 when the ledger is down.
+    let status: Int
+    /// The headline.
+    let title: String
+    /// What happened and what to do.
+    let message: String
+    /// The verifier's own sentence, in small print, for whoever helps.
+    let detail: String?
+
+    /// The page for a refused redemption.
+    init(denial: Denial) {
+        let invitation = denial.invitation
+        detail = denial.detail
+        switch denial.reason {
+        case .malformed:
+            status = 400
+            title = "This invitation link is damaged"
+            message = "The invitation in this link cannot be read. Copy the whole link, or ask for a new one."
+        case .unknownKey, .badSignature:
+            status = 400
+            title = "This invitation is not valid here"
+            message = "It was not signed by a key this site trusts. Check that you opened the right site, or ask for a new invitation."
+        case .expired:
+            status = 410
+            title = "This invitation has expired"
+            message = invitation?.expiresAt.map { "It expired on \(Self.humanTime($0)). Ask whoever sent it for a new one." }
+                ?? "Ask whoever sent it for a new one."
+        case .notYetValid:
+            status = 403
+            title = "This invitation is not valid yet"
+            message = invitation?.notBefore.map { "It can be used from \(Self.humanTime($0))." } ?? "Its issue time lies in the future: check the clock of this machine."
+        case .revoked:
+            status = 410
+            title = "This invitation was withdrawn"
+            message = "Whoever sent it has revoked it. Ask them for a new one if you still need access."
+        case .usedUp:
+            status = 410
+            title = "This invitation has already been used"
+            if let uid = invitation?.userID {
+                message = "It already created the account \(uid). Sign in as \(uid) instead of joining again."
+            } else {
+                message = "All of its places are taken. Ask whoever sent it for a new one."
+            }
+        case .notForSubject:
+            status = 403
+            title = "Sign in to accept this invitation"
+            if let target = invitation?.subject {
+                message = "This invitation is for \(target). Sign in as \(target), then open the link again."
+            } else {
+                message = "This invitation is for signed-in people. Sign in, then open the link again."
+            }
+        case .notForProject, .notForAudience:
+            status = 403
+            title = "This invitation is for another site"
+            message = "It cannot be used here. Check that you opened the link on the right site."
+        case .ledgerUnavailable:
+            status = 503
+            title = "Please try again in a minute"
+            message = "Your membership could not be recorded just now, so nothing was granted. Open the link again shortly."
+        }
+    }
+
+    private init(status: Int, title: String, message: String, detail: String?) {
+        self.status = status
+        self.title = title
+        self.message = message
+        self.detail = detail
+    }
+
+    /// The page for a request that carried no token.
+    static let missingToken = JoinPage(status: 400, title: "No invitation in this link",
+                                       message: "This address needs an invitation. Open the link from your invitation again, or use its Join button.",
+                                       detail: nil)
+
+    /// The page for a request whose form could not be read.
+    static let unreadableForm = JoinPage(status: 400, title: "This request could not be read",
+                                         message: "Use the Join button on the invitation page, or open the invitation link again.",
+                                         detail: nil)
+
+    /// The page as a complete HTML document.
+    var html: String {
+        var page = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">
+        <title>\(Self.escape(title))</title>
+        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}.detail{color:#666;font-size:.85rem}</style>
+        </head><body>
+        <h1>\(Self.escape(title))</h1>
+        <p>\(Self.escape(message))</p>
+
+        """
+        if let detail { page += "<p class=\"detail\">\(Self.escape(detail))</p>\n" }
+        page += "</body></html>\n"
+        return page
+    }
+
+    /// `2026-05-01 12:00 UTC`: a date people read without a time-zone lookup.
+    static func humanTime(_ time: Timestamp) -> String {
+        let text = time.rfc3339  // YYYY-MM-DDTHH:MM:SSZ
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5)) + " UTC"
+    }
+
+    /// Escapes the five characters that matter in HTML text and attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,89 @@
+import Hummingbird
+import Logging
+import TesseraCore
+
+/// `ANY /verify` and `ANY /verify/*`: the proxy's subrequest, answered with exactly 200, 401, 403 or 503.
+///
+/// A middleware rather than a route, so that every method (nginx sends GET, Envoy the
+/// original method, WebDAV clients PROPFIND) reaches it: a router would answer 405 or 404,
+/// which nginx turns into a 500.
+struct VerifyEndpoint: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    let gatekeeper: Gatekeeper
+    let reader: RequestReader
+
+    static let userField = HeaderName("X-Auth-Request-User")!
+    static let projectField = HeaderName("X-Tessera-Project")!
+    static let roleField = HeaderName("X-Tessera-Role")!
+    static let invitationField = HeaderName("X-Tessera-Invitation")!
+    static let reasonField = HeaderName("X-Tessera-Reason")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path == Gateway.verifyPath || path.hasPrefix(Gateway.verifyPath + "/") else {
+            return try await next(request, context)
+        }
+        let started = ContinuousClock.now
+        let trusted = reader.isTrusted(context)
+        let presentation = reader.presentation(request, trusted: trusted)
+        let decision = await gatekeeper.decide(presentation, at: .now)
+        gatekeeper.metrics.recordDecision(decision.label, duration: ContinuousClock.now - started)
+        log(decision, request: request, context: context, trusted: trusted)
+        return Self.response(for: decision, headOnly: request.method == .head)
+    }
+
+    /// The answer for a decision: headers only on 200; a one-line text body on refusals for proxies that show it.
+    static func response(for decision: Decision, headOnly: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        let status = HTTPResponse.Status(code: decision.httpStatus)
+        var text: String?
+        switch decision {
+        case .granted(let subject, let invitation):
+            headers[userField] = subject
+            headers[projectField] = invitation.project
+            headers[roleField] = invitation.role
+            headers[invitationField] = invitation.id
+        case .missingToken:
+            // RFC 6750 §3: no error code when no credential was presented at all.
+            headers[.wwwAuthenticate] = "Bearer realm=\"tessera\""
+            headers[reasonField] = decision.label
+            text = "denied: missing_token: no bearer token or tessera cookie\n"
+        case .denied(let denial):
+            if status.code == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", error=\"invalid_token\"" }
+            headers[reasonField] = denial.reason.rawValue
+            text = "denied: \(denial.reason.rawValue): \(denial.detail)\n"
+        }
+        guard let text, !headOnly else {
+            headers[.contentLength] = "0"
+            return Response(status: status, headers: headers)
+        }
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func log(_ decision: Decision, request: Request, context: Context, trusted: Bool) {
+        var metadata: Logger.Metadata = [
+            "decision.reason": .string(decision.label),
+            "request.method": .string(reader.originalMethod(request, trusted: trusted)),
+            "request.path": .string(String(pathOnly(reader.originalURI(request, trusted: trusted)))),
+        ]
+        switch decision {
+        case .granted(let subject, let invitation):
+            metadata["invitation.id"] = .string(invitation.id)
+            metadata["subject"] = .string(subject)
+            context.logger.debug("granted", metadata: metadata)
+        case .missingToken:
+            context.logger.debug("denied", metadata: metadata)
+        case .denied(let denial):
+            if let id = denial.invitation?.id { metadata["invitation.id"] = .string(id) }
+            metadata["decision.detail"] = .string(denial.detail)
+            if denial.reason == .ledgerUnavailable {
+                context.logger.error("cannot decide", metadata: metadata)
+            } else {
+                context.logger.info("denied", metadata: metadata)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import TesseraCore
+
+/// Writes `out/`: one folder per invitation (page, token, QR code) and the neutral index pages.
+///
+/// Every file is replaced atomically (temporary file + rename), so a reader or a crash
+/// never sees half a page; `flush()` makes a batch durable with one sync.
+public struct SitePublisher: Sendable {
+    public let site: SiteFolder
+    public let renderer: SiteRenderer
+
+    public init(site: SiteFolder, renderer: SiteRenderer) {
+        self.site = site
+        self.renderer = renderer
+    }
+
+    /// The QR code for an invitation: its page's address when `base_url` is set, else nil.
+    public func qrCode(for invitation: Invitation) -> QRCode? {
+        guard let url = renderer.pageURL(for: invitation.id) else { return nil }
+        return try? QRCode(text: url, errorCorrection: .medium)
+    }
+
+    /// Writes a valid invitation's folder: `token`, `qr.svg` (when there is an address to encode) and `index.html`.
+    public func publish(_ invitation: Invitation, token: String) throws(FileError) {
+        let folder = site.invitationFolder(invitation.id)
+        try FileSystem.makeDirectory(folder)
+        let qr = qrCode(for: invitation)
+        try FileSystem.writeAtomically(FileSystem.join(folder, "token"), contents: Array((token + "\n").utf8), durable: false)
+        if let qr {
+            try FileSystem.writeAtomically(FileSystem.join(folder, "qr.svg"), contents: Array(qr.svg(title: "Invitation to \(invitation.project)").utf8), durable: false)
+        }
+        try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.invitationPage(invitation, token: token, qr: qr).utf8), durable: false)
+    }
+
+    /// Replaces an expired or revoked invitation's folder by a page saying so; the token and QR code are removed from what gets published.
+    ///
+    /// The claims (what the page showed anyway) stay in `claims.json`, so `tessera list` still knows the invitation.
+    public func withdraw(_ invitation: Invitation, reason: String) throws(FileError) {
+        let folder = site.invitationFolder(invitation.id)
+        try FileSystem.makeDirectory(folder)
+        try FileSystem.writeAtomically(FileSystem.join(folder, "claims.json"), contents: invitation.claimsJSON() + [0x0a], durable: false)
+        try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.invalidPage(invitation, reason: reason).utf8), durable: false)
+        try FileSystem.remove(FileSystem.join(folder, "token"))
+        try FileSystem.remove(FileSystem.join(folder, "qr.svg"))
+    }
+
+    /// Writes `out/index.html` and `out/i/index.html`.
+    public func publishIndexes() throws(FileError) {
+        try FileSystem.makeDirectory(FileSystem.join(site.out, "i"))
+        try FileSystem.writeAtomically(FileSystem.join(site.out, "index.html"), contents: Array(renderer.indexPage().utf8), durable: false)
+        try FileSystem.writeAtomically(FileSystem.join(site.out, "i/index.html"), contents: Array(renderer.listingPage().utf8), durable: false)
+    }
+
+    /// Writes `out/.well-known/tessera/keys.json`: kid and `k4.public` of every trusted key.
+    public func publishKeyring(_ keyring: Keyring) throws(FileError) {
+        let keys = keyring.keys.values.sorted { $0.id < $1.id }.map { key in
+            JSONValue.object([("kid", .string(key.id.rawValue)), ("public", .string(key.paserk))])
+        }
+        let document = JSONValue.object([("keys", .array(keys))])
+        try FileSystem.makeDirectory(wellKnown)
+        try FileSystem.writeAtomically(FileSystem.join(wellKnown, "keys.json"), contents: document.serialized() + [0x0a], durable: false)
+    }
+
+    /// Writes `out/.well-known/tessera/revoked.paseto`, the signed revocation list.
+    public func publishRevocationList(_ token: String) throws(FileError) {
+        try FileSystem.makeDirectory(wellKnown)
+        try FileSystem.writeAtomically(FileSystem.join(wellKnown, "revoked.paseto"), contents: Array((token + "\n").utf8), durable: false)
+    }
+
+    private var wellKnown: String { FileSystem.join(site.out, ".well-known/tessera") }
+}

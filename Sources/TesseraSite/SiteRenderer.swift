@@ -1,0 +1,175 @@
+import Crypto
+import Mustache
+import TesseraCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Renders the pages of `out/` and invitation emails from Mustache templates: the built-in ones, or a site's `templates/` overrides.
+public struct SiteRenderer: Sendable {
+    /// The site's settings (base URL, join URL…).
+    public let settings: Settings
+    private let library: MustacheLibrary
+    private let contentSecurityPolicy: String
+
+    /// Why the templates could not be loaded.
+    public struct TemplateError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The template names a site may override with `templates/<name>.mustache`.
+    public static let templateNames = DefaultTemplates.all.keys.sorted()
+
+    public init(settings: Settings, templatesFolder: String? = nil) throws(TemplateError) {
+        self.settings = settings
+        var library = MustacheLibrary()
+        do {
+            for (name, text) in DefaultTemplates.all {
+                var chosen = text
+                if let folder = templatesFolder {
+                    let path = FileSystem.join(folder, name + ".mustache")
+                    if let bytes = try FileSystem.readIfPresent(path, limit: 1 << 20) {
+                        guard let override = String(validating: bytes, as: UTF8.self) else {
+                            throw TemplateError(description: "\(path): not valid UTF-8")
+                        }
+                        chosen = override
+                    }
+                }
+                do {
+                    try library.register(chosen, named: name)
+                } catch {
+                    throw TemplateError(description: "template \(name): \(error)")
+                }
+            }
+            if let folder = templatesFolder, FileSystem.isDirectory(folder) {
+                let known = Set(DefaultTemplates.all.keys.map { $0 + ".mustache" })
+                for file in try FileSystem.contents(ofDirectory: folder) where file.hasSuffix(".mustache") && !known.contains(file) {
+                    throw TemplateError(description: "\(FileSystem.join(folder, file)): unknown template; known: \(Self.templateNames.joined(separator: ", "))")
+                }
+            }
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            throw TemplateError(description: String(describing: error))
+        }
+        self.library = library
+        contentSecurityPolicy = Self.policy(joinURL: settings.joinURL)
+    }
+
+    /// The public address of an invitation's page, when `base_url` is set.
+    public func pageURL(for id: String) -> String? {
+        guard var base = settings.baseURL else { return nil }
+        if !base.hasSuffix("/") { base += "/" }
+        return base + "i/" + id + "/"
+    }
+
+    /// The join endpoint for an invitation, with `{project}` and `{jti}` filled in (both are URL-safe names).
+    public func joinURL(for invitation: Invitation) -> String? {
+        settings.joinURL.map {
+            $0.replacingOccurrences(of: "{project}", with: invitation.project).replacingOccurrences(of: "{jti}", with: invitation.id)
+        }
+    }
+
+    /// The link page of a valid invitation, with the token in the Join form and the QR code inline.
+    public func invitationPage(_ invitation: Invitation, token: String, qr: QRCode?) -> String {
+        var context = Self.describe(invitation)
+        context["token"] = token
+        context["joinURL"] = joinURL(for: invitation)
+        context["pageURL"] = pageURL(for: invitation.id)
+        if let qr {
+            context["qrSVG"] = qr.svg(moduleSize: 8, border: 4, title: "QR code of this invitation's link")
+                .replacingOccurrences(of: "<svg ", with: "<svg class=\"qr\" ")
+        }
+        return render("invitation", context)
+    }
+
+    /// The page of an invitation that expired or was revoked: no token, no form, no QR code.
+    public func invalidPage(_ invitation: Invitation, reason: String) -> String {
+        var context = Self.describe(invitation)
+        context["reason"] = reason
+        return render("invalid", context)
+    }
+
+    /// `out/index.html`: a neutral page that lists nothing.
+    public func indexPage() -> String { render("index", [:]) }
+
+    /// `out/i/index.html`: empty, so a host that lists folders shows nothing.
+    public func listingPage() -> String { render("listing", [:]) }
+
+    /// The plain-text and HTML bodies of an invitation email.
+    public func emailBodies(_ invitation: Invitation) -> (text: String, html: String) {
+        var context = Self.describe(invitation)
+        context["link"] = pageURL(for: invitation.id)
+        return (render("email-text", context), render("email-html", context))
+    }
+
+    private func render(_ name: String, _ context: [String: Any]) -> String {
+        var context = context
+        context["csp"] = contentSecurityPolicy
+        context["style"] = DefaultTemplates.style
+        context["script"] = DefaultTemplates.copyScript
+        return library.render(context, withTemplate: name) ?? ""
+    }
+
+    /// What templates may show of an invitation; all of it is escaped on output.
+    static func describe(_ invitation: Invitation) -> [String: Any] {
+        var context: [String: Any] = [
+            "id": invitation.id,
+            "project": invitation.project,
+            "role": invitation.role,
+        ]
+        context["label"] = invitation.label
+        if let exp = invitation.expiresAt {
+            context["expires"] = humanTime(exp)
+            context["expiresISO"] = exp.rfc3339
+        }
+        if let nbf = invitation.notBefore {
+            context["notBefore"] = humanTime(nbf)
+            context["notBeforeISO"] = nbf.rfc3339
+        }
+        if let subject = invitation.subject {
+            context["audienceText"] = subject
+        } else if let uid = invitation.userID {
+            context["audienceText"] = "one new account (\(uid))"
+        } else if invitation.anonymous {
+            context["audienceText"] = "anyone with the link, no sign-in needed"
+        } else {
+            context["audienceText"] = "anyone with the link who signs in"
+        }
+        if let uses = invitation.effectiveUses {
+            context["usesText"] = uses == 1 ? "once" : "up to \(uses) people"
+        }
+        return context
+    }
+
+    /// `2026-12-05 10:02 UTC`: absolute and unambiguous for people in any time zone.
+    static func humanTime(_ time: Timestamp) -> String {
+        let text = time.rfc3339
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5)) + " UTC"
+    }
+
+    /// A policy that allows only the page's own inline style and script (by hash) and posting to the join endpoint.
+    static func policy(joinURL: String?) -> String {
+        func hash(_ text: String) -> String {
+            "'sha256-" + Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString() + "'"
+        }
+        var policy = "default-src 'none'; style-src \(hash(DefaultTemplates.style)); script-src \(hash(DefaultTemplates.copyScript)); img-src data:; base-uri 'none'"
+        if let joinURL, let origin = origin(of: joinURL) {
+            policy += "; form-action \(origin)"
+        } else {
+            policy += "; form-action 'none'"
+        }
+        return policy
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !host.isEmpty, !host.contains(" "), !host.contains(";"), !host.contains("'") else { return nil }
+        return String(url[..<scheme.upperBound]) + host
+    }
+}

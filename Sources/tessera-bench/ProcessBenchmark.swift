@@ -1,0 +1,69 @@
+import Foundation
+import TesseraCore
+import TesseraMint
+
+/// `tessera-verify check` as a whole process, start to exit, beside `openssl pkeyutl -verify -rawin` of one signature.
+struct ProcessBenchmark {
+    let runs: Int
+
+    struct Missing: Error, CustomStringConvertible {
+        let what: String
+        var description: String { what }
+    }
+
+    func run() throws -> [String] {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let verifyPath = bin.appendingPathComponent("tessera-verify").path
+        guard FileManager.default.isExecutableFile(atPath: verifyPath) else { throw Missing(what: "build tessera-verify in release first") }
+        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: FileManager.default.isExecutableFile) else {
+            throw Missing(what: "openssl is not installed (apt-get install openssl)")
+        }
+
+        let site = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: site.appendingPathComponent("keys"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: site) }
+        let key = SigningKey()
+        try key.publicKey.pemRepresentation.write(to: site.appendingPathComponent("keys/main.public.pem"), atomically: true, encoding: .utf8)
+        let token = Minter(key: key).mint(InvitationTerms(project: "talk-2026", role: "viewer").invitation(id: Minter.newInvitationID(), issuedAt: .now))
+        let parsed = try SignedToken(parsing: Array(token.utf8))
+        let message = SignedToken.signingInput(message: parsed.message, footer: parsed.footer, implicitAssertion: [])
+        try Data(message).write(to: site.appendingPathComponent("msg"))
+        try Data(parsed.signature).write(to: site.appendingPathComponent("sig"))
+
+        let tessera = [verifyPath, "check", "--site", site.path, token]
+        let reference = [openssl, "pkeyutl", "-verify", "-pubin", "-inkey", site.appendingPathComponent("keys/main.public.pem").path,
+                         "-rawin", "-in", site.appendingPathComponent("msg").path, "-sigfile", site.appendingPathComponent("sig").path]
+        guard try spawn(tessera).status == 0 else { throw Missing(what: "tessera-verify check did not grant the benchmark token") }
+        guard try spawn(reference).status == 0 else { throw Missing(what: "openssl did not verify the signature") }
+
+        var ours: [Double] = [], theirs: [Double] = []
+        for _ in 0..<runs {
+            ours.append(try spawn(tessera).milliseconds)
+            theirs.append(try spawn(reference).milliseconds)
+        }
+        let a = Measure.median(ours), b = Measure.median(theirs)
+        return [
+            "process start to exit (\(runs) interleaved runs each)",
+            Measure.line("openssl pkeyutl -verify -rawin (one signature)", String(format: "%.2f ms", b)),
+            Measure.line("tessera-verify check TOKEN", String(format: "%.2f ms", a), String(format: "tessera/openssl = %.2f (target ≤ 1.0)", a / b)),
+        ]
+    }
+
+    private func spawn(_ argv: [String]) throws -> (status: Int32, milliseconds: Double) {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let start = Measure.now()
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard rc == 0 else { throw Missing(what: "cannot start \(argv[0])") }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let elapsed = Double(Measure.now() - start) / 1e6
+        return ((status >> 8) & 0xff, elapsed)
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import TesseraCLI
+import TesseraCore
+import TesseraGateway
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer a reverse proxy's access checks over HTTP (nginx auth_request, Traefik forwardAuth, Caddy forward_auth, Envoy ext_authz).",
+        discussion: """
+        Endpoints: ANY /verify and /verify/* (200 allowed, 401 no or bad token, 403 refused, \
+        503 cannot decide), GET/POST /join (redeem from a link page, set the cookie, 303 to \
+        --redirect), GET /healthz, GET /metrics (Prometheus). Edits of revoked.txt and the keys \
+        folder take effect within a second; a broken edit keeps the last good copy and is \
+        reported on /healthz. SIGTERM or SIGINT stops after the requests in flight.
+        """
+    )
+
+    @OptionGroup var verifier: VerifierOptions
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    @Option(name: .long, help: ArgumentHelp("Where to listen: HOST:PORT, [IPV6]:PORT or :PORT (default 127.0.0.1:8080).", valueName: "address"))
+    var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("The header in which the proxy names the signed-in user, e.g. X-Forwarded-User; believed only from --trusted-proxy peers.", valueName: "name"))
+    var identityHeader: String?
+
+    @Option(name: .long, help: ArgumentHelp("A proxy address or CIDR range whose forwarded headers are believed; repeatable (default: 127.0.0.0/8 and ::1).", valueName: "cidr"))
+    var trustedProxy: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Where the project sits in the original URI, e.g. '/projects/{project}/'; a URI that does not fit is refused.", valueName: "template"))
+    var projectFromPath: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where /join sends the browser after joining; {project} and {jti} are filled in (default /).", valueName: "url"))
+    var redirect: String?
+
+    @Option(name: .long, help: ArgumentHelp("When cookies get the Secure attribute: auto (when X-Forwarded-Proto is https), always or never.", valueName: "mode"))
+    var cookieSecure: String?
+
+    @Option(name: .long, help: ArgumentHelp("The most verified signatures kept in memory; 0 turns the cache off (default 4096).", valueName: "n"))
+    var cacheSize: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: \(Gateway.logLevels.joined(separator: ", ")).", valueName: "level"))
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        guard Gateway.logLevels.contains(logLevel) else {
+            throw CommandLineError("--log-level: \"\(logLevel)\" is not a log level", hint: "use one of \(Gateway.logLevels.joined(separator: ", "))")
+        }
+        let ledger = try await LedgerOptions.open(try ledgerOptions.location(in: verifier.site.folder))
+        do {
+            try await Gateway.serve(configuration, ledger: ledger, logLevel: logLevel)
+        } catch let error as GatewayError {
+            throw CommandLineError(error.message, hint: error.hint)
+        } catch {
+            throw CommandLineError("cannot serve on \(configuration.listen): \(error)", hint: "choose another --listen address or stop what is using it")
+        }
+    }
+
+    /// The gateway settings from the flags; each malformed value is a usage error naming its flag.
+    func makeConfiguration() throws(CommandLineError) -> GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        configuration.site = verifier.site.folder
+        configuration.revocationList = verifier.revoked
+        configuration.audience = verifier.audience
+        configuration.leeway = try OptionValue.seconds(verifier.leeway, flag: "--leeway")
+        if let listen {
+            guard let address = ListenAddress(parsing: listen) else {
+                throw CommandLineError("--listen: \"\(listen)\" is not HOST:PORT", hint: "for example --listen 127.0.0.1:9000 or --listen [::1]:9000")
+            }
+            configuration.listen = address
+        }
+        configuration.identityHeader = identityHeader
+        if !trustedProxy.isEmpty {
+            configuration.trustedProxies = try trustedProxy.map { (text) throws(CommandLineError) in
+                guard let range = AddressRange(text) else {
+                    throw CommandLineError("--trusted-proxy: \"\(text)\" is not an IP address or CIDR range", hint: "for example --trusted-proxy 10.0.0.0/8 or --trusted-proxy ::1")
+                }
+                return range
+            }
+        }
+        if let projectFromPath {
+            do {
+                configuration.projectFromPath = try ProjectPathTemplate(projectFromPath)
+            } catch {
+                guard case .invalid(let why) = error else { throw CommandLineError("--project-from-path: invalid") }
+                throw CommandLineError("--project-from-path: \(why)", hint: "for example --project-from-path '/projects/{project}/'")
+            }
+        }
+        if let redirect { configuration.redirect = redirect }
+        if let cookieSecure {
+            guard let mode = GatewayConfiguration.CookieSecurity(rawValue: cookieSecure) else {
+                throw CommandLineError("--cookie-secure: \"\(cookieSecure)\" is not auto, always or never")
+            }
+            configuration.cookieSecurity = mode
+        }
+        if let cacheSize {
+            guard cacheSize >= 0 else { throw CommandLineError("--cache-size: must be 0 or more") }
+            configuration.signatureCacheSize = cacheSize
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// The hostile vectors through the built `tessera-verify`: exact exit code and JSON reason for each.
+@Suite struct HostileVectorCLITests {
+    @Test func everyVectorGivesItsExitCodeAndReason() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("keys.json"))) as? [String: Any])
+        let site = try TemporaryFolder()
+        try FileManager.default.createDirectory(at: site.file("keys"), withIntermediateDirectories: true)
+        // Import the trusted public keys the way an operator would.
+        for key in try #require(keys["trusted"] as? [[String: String]]) {
+            let result = try Binary.tessera("keys", "import", "-", "--name", key["name"]!, in: site.url, stdin: key["public"]! + "\n")
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") && $0 != "keys.json" }.sorted()
+        #expect(files.count >= 80)
+        for file in files {
+            let vector = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(file))) as? [String: Any])
+            var arguments = ["check", "--json", "--at", vector["at"] as! String, "-"]
+            if let project = vector["project"] as? String { arguments += ["--project", project] }
+            if let subject = vector["subject"] as? String { arguments += ["--subject", subject] }
+            if let audience = vector["audience"] as? String { arguments += ["--audience", audience] }
+            try site.write("revoked.txt", ((vector["revoked"] as? [String]) ?? []).joined(separator: "\n") + "\n")
+            let token = vector["token"] as! String
+            let result = try Binary.run("tessera-verify", arguments, in: site.url, stdin: token + "\n")
+            let expect = vector["expect"] as! String
+            #expect(result.status == Int32(vector["exit"] as! Int), "\(file): exit \(result.status) \(result.stderr)")
+            let json = try #require(result.json, "\(file): no JSON")
+            if expect == "valid" {
+                #expect(json["granted"] as? Bool == true, "\(file)")
+            } else {
+                #expect(json["reason"] as? String == expect, "\(file): \(json)")
+            }
+            if token.count > 40 {
+                #expect(!result.stdout.contains(token) && !result.stderr.contains(token), "\(file): token echoed")
+            }
+        }
+    }
+}

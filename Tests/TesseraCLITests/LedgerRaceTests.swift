@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import Testing
+import TesseraCore
+
+/// Many processes on one ledger file, and processes killed mid-write: the ledger stays consistent and never over-grants.
+@Suite(.serialized) struct LedgerRaceTests {
+    /// Starts `tessera-verify` with `arguments` without waiting; standard output goes to a pipe.
+    private static func start(_ arguments: [String], in folder: TemporaryFolder) throws -> (Process, Pipe) {
+        _ = Binary.ignoreBrokenPipes
+        let process = Process()
+        process.executableURL = Binary.products.appendingPathComponent("tessera-verify")
+        process.arguments = arguments
+        process.currentDirectoryURL = folder.url
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out)
+    }
+
+    @Test func sixteenProcessesRacingForOneUseHaveExactlyOneWinner() throws {
+        let folder = try TemporaryFolder()
+        let rounds = 8, racers = 16
+        for round in 0..<rounds {
+            // The first round also races to create the ledger file itself.
+            let invitation = try mintInvitation(in: folder, "--project", "race", "--role", "viewer", "--uses", "1")
+            let processes = try (0..<racers).map { index in
+                try Self.start(["check", "--redeem", "--json", "--subject", "r\(round)-s\(index)", invitation.token], in: folder)
+            }
+            var winners: [String] = []
+            var statuses: [Int32] = []
+            for (process, out) in processes {
+                let output = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                statuses.append(process.terminationStatus)
+                if process.terminationStatus == 0 { winners.append(String(decoding: output, as: UTF8.self)) }
+            }
+            #expect(statuses.filter { $0 == 0 }.count == 1, "round \(round): \(statuses)")
+            #expect(statuses.filter { $0 == 15 }.count == racers - 1, "round \(round): \(statuses)")
+            let rows = try SQLiteLedgerReader.rows(folder, invitation: invitation.id)
+            #expect(rows.count == 1)
+            #expect(winners.first?.contains("\"subject\":\"\(rows.first ?? "")\"") == true, "the winner is the one recorded")
+        }
+    }
+
+    @Test func killingRedeemersAtRandomMomentsLeavesAConsistentLedger() throws {
+        guard let setsid = ExternalTool(name: "setsid", package: "util-linux").require() else { return }
+        let folder = try TemporaryFolder()
+        let uses = 30
+        let invitation = try mintInvitation(in: folder, "--project", "crash", "--role", "viewer", "--uses", String(uses))
+        let binary = Binary.products.appendingPathComponent("tessera-verify").path
+        var granted: Set<String> = []
+        var generator = SystemRandomNumberGenerator()
+        let kills = 14
+        for round in 0..<kills {
+            // Two loops redeem concurrently; each check prints its JSON only after the commit.
+            let script = """
+                for i in $(seq 1 400); do "$0" check --redeem --json --subject "k\(round)-$1-$i" "$2"; done
+                """
+            var children: [(Process, Pipe)] = []
+            for loop in ["a", "b"] {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: setsid)
+                process.arguments = ["sh", "-c", script, binary, loop, invitation.token]
+                process.currentDirectoryURL = folder.url
+                let out = Pipe()
+                process.standardOutput = out
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                children.append((process, out))
+            }
+            usleep(UInt32.random(in: 60_000...450_000, using: &generator))
+            // setsid made each shell a process group leader: the group holds the shell and the check it is running.
+            for (process, _) in children { kill(-process.processIdentifier, SIGKILL) }
+            for (process, out) in children {
+                let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                for line in output.split(separator: "\n") where line.contains("\"granted\":true") {
+                    if let start = line.range(of: "\"subject\":\""), let end = line[start.upperBound...].firstIndex(of: "\"") {
+                        granted.insert(String(line[start.upperBound..<end]))
+                    }
+                }
+            }
+        }
+        let path = folder.file("state/ledger.sqlite").path
+        let integrity = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        #expect(integrity == ["ok"])
+        let rows = Set(try SQLiteLedgerReader.rows(folder, invitation: invitation.id))
+        #expect(rows.count <= uses, "uses never exceeded")
+        #expect(granted.isSubset(of: rows), "every subject answered 'granted' is in the ledger: \(granted.subtracting(rows))")
+        #expect(!granted.isEmpty, "the loops had time to grant something")
+    }
+}
+
+/// Reads ledger rows with the library, as a verifier would after a crash.
+enum SQLiteLedgerReader {
+    static func rows(_ folder: TemporaryFolder, invitation: String) throws -> [String] {
+        let path = folder.file("state/ledger.sqlite").path
+        return try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT subject FROM acceptance WHERE invitation_id = ? ORDER BY rowid", arguments: [invitation])
+        }
+    }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import GRDB
+import Testing
+@testable import TesseraCore
+
+/// A ledger backend under test. Each case makes a fresh, empty ledger; a PostgreSQL backend is one more case.
+enum LedgerBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case inMemory
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// A fresh ledger and the folder holding its files (removed when the handle goes away).
+    func make() throws -> LedgerHandle {
+        let folder = try ScratchFolder()
+        switch self {
+        case .inMemory: return LedgerHandle(ledger: InMemoryLedger(), folder: folder)
+        case .sqlite: return LedgerHandle(ledger: try SQLiteLedger(path: folder.path + "/ledger.sqlite"), folder: folder)
+        }
+    }
+}
+
+struct LedgerHandle {
+    let ledger: any Ledger
+    let folder: ScratchFolder
+}
+
+/// A fresh folder under the temporary directory, removed on deinit.
+final class ScratchFolder: Sendable {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-ledger-" + UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+private let day: Int64 = 86_400
+private let now = Timestamp(seconds: 1_790_000_000)
+
+private func acceptance(_ invitation: String, _ subject: String, project: String = "lab", role: String = "viewer",
+                        at time: Timestamp = now, expires: Timestamp? = now.adding(seconds: 14 * day)) -> Acceptance {
+    Acceptance(invitationID: invitation, subject: subject, project: project, role: role, acceptedAt: time, expiresAt: expires)
+}
+
+private func request(_ invitation: String, _ subject: String, uses: Int?, signup: Bool = false, project: String = "lab",
+                     at time: Timestamp = now, expires: Timestamp? = now.adding(seconds: 14 * day)) -> RedemptionRequest {
+    RedemptionRequest(acceptance: acceptance(invitation, subject, project: project, at: time, expires: expires), maximumUses: uses, isSignup: signup)
+}
+
+private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -> Result<Redemption, LedgerError> {
+    do {
+        return .success(try await ledger.redeem(request))
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// The rules of DESIGN §7, run against every backend.
+@Suite struct LedgerBehaviourTests {
+    @Test(arguments: LedgerBackend.allCases)
+    func usesLimitCountsDistinctSubjects(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        for (index, subject) in ["ann", "bob", "cy"].enumerated() {
+            let redemption = try await handle.ledger.redeem(request("inv-A", subject, uses: 3))
+            #expect(redemption.isNew)
+            #expect(redemption.usesTaken == index + 1)
+        }
+        #expect(await outcome(handle.ledger, request("inv-A", "dee", uses: 3)) == .failure(.usedUp(allowed: 3)))
+        let again = try await handle.ledger.redeem(request("inv-A", "bob", uses: 3))
+        #expect(!again.isNew, "a subject who already accepted is granted again, even with no use left")
+        #expect(again.usesTaken == 3)
+        #expect(try await handle.ledger.acceptances(ofInvitation: "inv-A").map(\.subject) == ["ann", "bob", "cy"])
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func sameSubjectAgainIsIdempotent(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        let first = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1))
+        let later = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1, at: now.adding(seconds: 3600)))
+        #expect(first.isNew && !later.isNew)
+        #expect(later.usesTaken == 1)
+        #expect(later.acceptance == first.acceptance, "the earlier row is returned, with its time")
+        #expect(try await handle.ledger.acceptances(ofInvitation: "inv-A").count == 1)
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func absentUsesIsUnlimited(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        for index in 0..<40 {
+            let redemption = try await handle.ledger.redeem(request("inv-open", "s\(index)", uses: nil))
+            #expect(redemption.isNew && redemption.usesTaken == index + 1)
+        }
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func aSignupCreatesItsAccountOnce(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        let created = try await handle.ledger.redeem(request("inv-uid", "u-1042", uses: 1, signup: true))
+        #expect(created.isNew)
+        let second = await outcome(handle.ledger, request("inv-uid", "u-1042", uses: 1, signup: true, at: now.adding(seconds: 60)))
+        #expect(second == .failure(.alreadySignedUp(created.acceptance)))
+        let signIn = try await handle.ledger.redeem(request("inv-uid", "u-1042", uses: 1, signup: false))
+        #expect(!signIn.isNew, "the account holder coming back is the same subject again")
+        #expect(try await handle.ledger.acceptances(ofInvitation: "inv-uid").count == 1)
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func invitationsAreCountedSeparately(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        _ = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1))
+        #expect(try await handle.ledger.redeem(request("inv-B", "ann", uses: 1)).isNew)
+        #expect(await outcome(handle.ledger, request("inv-B", "bob", uses: 1)) == .failure(.usedUp(allowed: 1)))
+        #expect(await outcome(handle.ledger, request("inv-A", "bob", uses: 1)) == .failure(.usedUp(allowed: 1)))
+        #expect(try await handle.ledger.redeem(request("inv-C", "bob", uses: 2)).usesTaken == 1)
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func acceptancesAreListedOldestFirstAndFilteredByProject(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        _ = try await handle.ledger.redeem(request("inv-A", "ann", uses: nil, project: "lab", at: now.adding(seconds: 20)))
+        _ = try await handle.ledger.redeem(request("inv-B", "bob", uses: nil, project: "talk", at: now.adding(seconds: 10)))
+        _ = try await handle.ledger.redeem(request("inv-A", "cy", uses: nil, project: "lab", at: now.adding(seconds: 30)))
+        _ = try await handle.ledger.redeem(request("inv-A", "dee", uses: nil, project: "lab", at: now.adding(seconds: 30)))
+        let all = try await handle.ledger.acceptances(project: nil)
+        #expect(all.map(\.subject) == ["bob", "ann", "cy", "dee"])
+        #expect(all.first == acceptance("inv-B", "bob", project: "talk", at: now.adding(seconds: 10)))
+        #expect(try await handle.ledger.acceptances(project: "lab").map(\.subject) == ["ann", "cy", "dee"])
+        #expect(try await handle.ledger.acceptances(project: "nothing").isEmpty)
+        #expect(try await handle.ledger.acceptances(ofInvitation: "inv-Z").isEmpty)
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func pruneRemovesOnlyRowsOfInvitationsExpiredBeforeTheCutoff(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        _ = try await handle.ledger.redeem(request("old", "ann", uses: nil, expires: now.adding(seconds: -2 * day)))
+        _ = try await handle.ledger.redeem(request("old", "bob", uses: nil, expires: now.adding(seconds: -2 * day)))
+        _ = try await handle.ledger.redeem(request("edge", "ann", uses: nil, expires: now))
+        _ = try await handle.ledger.redeem(request("live", "ann", uses: nil, expires: now.adding(seconds: day)))
+        _ = try await handle.ledger.redeem(request("forever", "ann", uses: nil, expires: nil))
+
+        let preview = try await handle.ledger.prune(expiredBefore: now, dryRun: true)
+        #expect(preview == ["old"], "an invitation expiring exactly at the cutoff is kept")
+        #expect(try await handle.ledger.acceptances(project: nil).count == 5, "a dry run changes nothing")
+
+        #expect(try await handle.ledger.prune(expiredBefore: now, dryRun: false) == ["old"])
+        #expect(try await handle.ledger.acceptances(project: nil).map(\.invitationID).sorted() == ["edge", "forever", "live"])
+        #expect(try await handle.ledger.prune(expiredBefore: now.adding(seconds: 1), dryRun: false) == ["edge"])
+        #expect(try await handle.ledger.prune(expiredBefore: now.adding(seconds: 1), dryRun: false).isEmpty)
+        // A pruned invitation's uses are gone with its rows: it no longer matters, since it is expired.
+        #expect(try await handle.ledger.acceptances(project: nil).map(\.invitationID).sorted() == ["forever", "live"])
+    }
+
+    @Test(arguments: LedgerBackend.allCases)
+    func concurrentRedemptionsNeverExceedTheUses(_ backend: LedgerBackend) async throws {
+        let handle = try backend.make()
+        let ledger = handle.ledger
+        let outcomes = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+            for index in 0..<50 {
+                group.addTask { await outcome(ledger, request("inv-7", "s\(index)", uses: 7)) }
+            }
+            // The same subjects again, at once: none may take a second use.
+            for index in 0..<10 {
+                group.addTask { await outcome(ledger, request("inv-7", "s\(index)", uses: 7)) }
+            }
+            var all: [Result<Redemption, LedgerError>] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        let new = outcomes.filter { (try? $0.get().isNew) == true }.count
+        let usedUp = outcomes.filter { $0 == .failure(.usedUp(allowed: 7)) }.count
+        let again = outcomes.filter { (try? $0.get().isNew) == false }.count
+        #expect(new == 7)
+        #expect(new + usedUp + again == 60)
+        #expect(try await ledger.acceptances(ofInvitation: "inv-7").count == 7)
+        for result in outcomes {
+            if case .success(let redemption) = result { #expect(redemption.usesTaken <= 7) }
+        }
+    }
+}
+
+/// What only a file-backed ledger can show: persistence, and failing closed on a bad file.
+@Suite struct SQLiteLedgerTests {
+    @Test func reopeningTheFileKeepsItsRows() async throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        do {
+            let ledger = try SQLiteLedger(path: path)
+            _ = try await ledger.redeem(request("inv-A", "ann", uses: 2))
+        }
+        let reopened = try SQLiteLedger(path: path)
+        #expect(try await reopened.acceptances(project: nil) == [acceptance("inv-A", "ann")])
+        #expect(try await reopened.redeem(request("inv-A", "bob", uses: 2)).usesTaken == 2)
+        #expect(await outcome(reopened, request("inv-A", "cy", uses: 2)) == .failure(.usedUp(allowed: 2)))
+    }
+
+    @Test func theFileIsInWriteAheadModeWithItsSchemaVersion() async throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        _ = try SQLiteLedger(path: path)
+        let database = try DatabaseQueue(path: path)
+        let (mode, version) = try await database.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA user_version"))
+        }
+        #expect(mode == "wal")
+        #expect(version == SQLiteLedger.schemaVersion)
+    }
+
+    @Test func aGarbageFileIsUnavailable() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        try Data(repeating: 0x5a, count: 8192).write(to: URL(fileURLWithPath: path))
+        #expect(throws: LedgerError.self) { try SQLiteLedger(path: path) }
+        #expect(Self.isUnavailable { try SQLiteLedger(path: path) })
+    }
+
+    @Test func aFolderWhereTheFileShouldBeIsUnavailable() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        #expect(Self.isUnavailable { try SQLiteLedger(path: path) })
+    }
+
+    @Test func anotherProgramsDatabaseIsUnavailable() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/other.sqlite"
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE mine (x)") }
+        #expect(Self.isUnavailable { try SQLiteLedger(path: path) })
+    }
+
+    @Test func aLedgerFromANewerSchemaIsUnavailable() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        _ = try SQLiteLedger(path: path)
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "PRAGMA user_version = \(SQLiteLedger.schemaVersion + 1)") }
+        #expect(Self.isUnavailable { try SQLiteLedger(path: path) })
+    }
+
+    @Test func aFailedWriteGrantsNothingToAnyoneInTheBatch() async throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/ledger.sqlite"
+        let ledger = try SQLiteLedger(path: path)
+        _ = try await ledger.redeem(request("inv-A", "ann", uses: 10))
+        // A trigger makes the fourth insert fail, as a full disk would: the whole batch is rolled back.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER fail AFTER INSERT ON acceptance WHEN (SELECT COUNT(*) FROM acceptance) > 3
+                BEGIN SELECT RAISE(ABORT, 'disk full'); END
+                """)
+        }
+        let outcomes = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+            for index in 0..<6 { group.addTask { await outcome(ledger, request("inv-A", "s\(index)", uses: 10)) } }
+            var all: [Result<Redemption, LedgerError>] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        let granted = outcomes.filter { (try? $0.get()) != nil }.count
+        let rows = try await ledger.acceptances(ofInvitation: "inv-A").count
+        #expect(rows <= 3)
+        #expect(granted == rows - 1, "every grant has its row, and every failure is reported as unavailable")
+        for result in outcomes {
+            if case .failure(let error) = result, case .unavailable(let why) = error { #expect(why.contains("disk full")) }
+        }
+    }
+
+    @Test func locationsParseAndTheDefaultIsInState() throws {
+        #expect(try LedgerLocation(parsing: "sqlite:/var/lib/tessera/ledger.sqlite") == .sqlite(path: "/var/lib/tessera/ledger.sqlite"))
+        #expect(try LedgerLocation(parsing: "sqlite:ledger.sqlite") == .sqlite(path: "ledger.sqlite"))
+        #expect(try LedgerLocation(parsing: "postgres://u:secret@db/tessera") == .postgres(url: "postgres://u:secret@db/tessera"))
+        #expect(try LedgerLocation(parsing: "postgresql://db/tessera") == .postgres(url: "postgresql://db/tessera"))
+        #expect(throws: LedgerError.self) { try LedgerLocation(parsing: "sqlite:") }
+        #expect(throws: LedgerError.self) { try LedgerLocation(parsing: "/var/lib/ledger.sqlite") }
+        #expect(throws: LedgerError.self) { try LedgerLocation(parsing: "mysql://db") }
+        #expect(LedgerLocation.postgres(url: "postgres://u:secret@db/tessera").description == "postgres://u:…@db/tessera")
+        #expect(LedgerLocation.default(for: SiteFolder(root: "site")) == .sqlite(path: "site/state/ledger.sqlite"))
+    }
+
+    @Test func openingCreatesThePrivateStateFolder() async throws {
+        let folder = try ScratchFolder()
+        let site = SiteFolder(root: folder.path)
+        let ledger = try await LedgerLocation.default(for: site).open()
+        _ = try await ledger.redeem(request("inv-A", "ann", uses: nil))
+        #expect(FileSystem.permissions(of: site.state) == 0o700)
+        #expect(FileSystem.exists(site.state + "/ledger.sqlite"))
+        #expect(try await LedgerLocation.sqlite(path: folder.path + "/absent.sqlite").openExisting() == nil)
+        #expect(!FileSystem.exists(folder.path + "/absent.sqlite"), "looking never creates a ledger")
+        await #expect(throws: LedgerError.self) { try await LedgerLocation.postgres(url: "postgres://db/x").open() }
+    }
+
+    private static func isUnavailable(_ body: () throws -> SQLiteLedger) -> Bool {
+        do {
+            _ = try body()
+            return false
+        } catch let error as LedgerError {
+            if case .unavailable = error { return true }
+            return false
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+@testable import TesseraCore
+
+@Suite struct SettingsTests {
+    @Test func readsEveryKeyWithCommentsAndEscapes() throws {
+        let settings = try Settings.parse("""
+            # a site
+            base_url = "https://invites.example.org/"   # where out/ is published
+            join_url = 'https://gw.example.org/join/{project}'
+            audience = "gw.example.org"
+            issuer = "Lab \\"A\\" \\u00e9"
+            roles = ["viewer", "editor",]
+            default_role = "viewer"
+            default_expiry = "36h"
+            ledger = "sqlite:state/l.sqlite"
+
+            [gateway]
+            listen = "127.0.0.1:9000"
+            trusted_proxies = ["127.0.0.1/32"]
+            """)
+        #expect(settings.baseURL == "https://invites.example.org/")
+        #expect(settings.joinURL == "https://gw.example.org/join/{project}")
+        #expect(settings.issuer == "Lab \"A\" é")
+        #expect(settings.roles == ["viewer", "editor"])
+        #expect(settings.defaultExpiry == "36h")
+        #expect(settings.ledger == "sqlite:state/l.sqlite")
+        #expect(settings.gateway.listen == "127.0.0.1:9000")
+        #expect(settings.gateway.trustedProxies == ["127.0.0.1/32"])
+    }
+
+    @Test(arguments: [
+        ("bogus = 1", 1, "unknown key bogus"),
+        ("base_url = \"https://a/\"\nbase_url = \"https://b/\"", 2, "set twice"),
+        ("base_url = 42", 1, "must be a \"string\""),
+        ("base_url = \"ftp://x/\"", 1, "https://"),
+        ("roles = \"viewer\"", 1, "list of strings"),
+        ("roles = [\"ok\", \"not ok\"]", 1, "not a valid name"),
+        ("default_role = \"admin\"\nroles = [\"viewer\"]", 1, "not in roles"),
+        ("\n\nissuer = \"unterminated", 3, "not closed"),
+        ("[nope]\nx = 1", 1, "unknown table"),
+        ("[gateway]\ncolour = \"red\"", 2, "unknown key colour in [gateway]"),
+        ("base_url = \"https://a/\" trailing", 1, "unexpected text"),
+        ("key-without-value", 1, "expected '='"),
+    ])
+    func badSettingsNameTheLine(text: String, line: Int, message: String) {
+        #expect {
+            try Settings.parse(text, path: "tessera.toml")
+        } throws: { error in
+            guard let error = error as? Settings.Error else { return false }
+            return error.line == line && error.description.hasPrefix("tessera.toml:\(line): ") && error.message.contains(message)
+        }
+    }
+}
