@@ -2,8 +2,18 @@
 import PackageDescription
 
 // Linking the Swift runtime statically roughly halves a command's start-up time (no dynamic
-// relocation of libswiftCore and Foundation), which is most of what `tessera-verify check` costs.
-let staticRuntime: [LinkerSetting] = []
+// relocation of libswiftCore and Foundation), which is most of what `tessera-verify check`
+// costs. The static Foundation archives do not name their own dependencies when SwiftPM links,
+// so they are listed here, in a group so that their order does not matter.
+let staticRuntime: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-static-stdlib", "-Xlinker", "--start-group"]
+            + ["Foundation", "FoundationInternationalization", "FoundationEssentials", "_FoundationICU", "_FoundationCollections",
+               "_FoundationCShims", "CoreFoundation", "swiftSynchronization", "dispatch", "BlocksRuntime"].flatMap { ["-Xlinker", "-l" + $0] }
+            + ["-Xlinker", "--end-group", "-Xlinker", "-lstdc++"],
+        .when(platforms: [.linux])
+    )
+]
 
 // The verifier (`tessera-verify`) never links TesseraMint or TesseraSite: nothing in it can
 // read a secret key, sign, or write `out/`. `tessera` never links the HTTP server.
@@ -102,11 +112,14 @@ let package = Package(
             dependencies: [
                 "TesseraGateway", "TesseraCore", "TesseraMint",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Runs the built binaries; `swift test` builds every product first. Depending on the
+        // executable targets would link their static-runtime flags into the test bundle.
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["tessera", "tessera-verify", "TesseraCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TesseraCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

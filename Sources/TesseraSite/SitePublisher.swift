@@ -20,15 +20,30 @@ public struct SitePublisher: Sendable {
     }
 
     /// Writes a valid invitation's folder: `token`, `qr.svg` (when there is an address to encode) and `index.html`.
+    ///
+    /// A new folder is written under a temporary name and renamed into place, so a reader (or
+    /// a crash) sees no folder or a complete one, with one rename instead of one per file. An
+    /// existing folder (`tessera build`) has each file replaced atomically.
     public func publish(_ invitation: Invitation, token: String) throws(FileError) {
         let folder = site.invitationFolder(invitation.id)
-        try FileSystem.makeDirectory(folder)
-        let qr = qrCode(for: invitation)
-        try FileSystem.writeAtomically(FileSystem.join(folder, "token"), contents: Array((token + "\n").utf8), durable: false)
-        if let qr {
-            try FileSystem.writeAtomically(FileSystem.join(folder, "qr.svg"), contents: Array(qr.svg(title: "Invitation to \(invitation.project)").utf8), durable: false)
+        let svg = qrCode(for: invitation).map(SiteRenderer.qrSVG)
+        let files: [(name: String, contents: [UInt8])] = [
+            ("token", Array((token + "\n").utf8)),
+            ("index.html", Array(renderer.invitationPage(invitation, token: token, qrSVG: svg).utf8)),
+        ] + (svg.map { [("qr.svg", Array($0.utf8))] } ?? [])
+        if FileSystem.exists(folder) {
+            for file in files {
+                try FileSystem.writeAtomically(FileSystem.join(folder, file.name), contents: file.contents, durable: false)
+            }
+            return
         }
-        try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.invitationPage(invitation, token: token, qr: qr).utf8), durable: false)
+        let staging = FileSystem.join(FileSystem.directoryName(of: folder), ".new-" + invitation.id)
+        try FileSystem.removeTree(staging)
+        try FileSystem.makeDirectory(staging)
+        for file in files {
+            try FileSystem.createExclusive(FileSystem.join(staging, file.name), contents: file.contents, mode: 0o644, durable: false)
+        }
+        try FileSystem.rename(staging, to: folder)
     }
 
     /// Replaces an expired or revoked invitation's folder by a page saying so; the token and QR code are removed from what gets published.

@@ -25,6 +25,7 @@ public struct SiteRenderer: Sendable {
 
     public init(settings: Settings, templatesFolder: String? = nil) throws(TemplateError) {
         self.settings = settings
+        _ = HTMLEscaping.registered
         var library = MustacheLibrary()
         do {
             for (name, text) in DefaultTemplates.all {
@@ -75,15 +76,24 @@ public struct SiteRenderer: Sendable {
 
     /// The link page of a valid invitation, with the token in the Join form and the QR code inline.
     public func invitationPage(_ invitation: Invitation, token: String, qr: QRCode?) -> String {
+        invitationPage(invitation, token: token, qrSVG: qr.map(Self.qrSVG))
+    }
+
+    /// The same page with the QR code's SVG (`qrSVG(_:)`) already drawn, so that `qr.svg` can reuse it.
+    public func invitationPage(_ invitation: Invitation, token: String, qrSVG svg: String?) -> String {
         var context = Self.describe(invitation)
         context["token"] = token
         context["joinURL"] = joinURL(for: invitation)
         context["pageURL"] = pageURL(for: invitation.id)
-        if let qr {
-            context["qrSVG"] = qr.svg(moduleSize: 8, border: 4, title: "QR code of this invitation's link")
-                .replacingOccurrences(of: "<svg ", with: "<svg class=\"qr\" ")
+        if let svg {
+            context["qrSVG"] = svg.hasPrefix("<svg ") ? "<svg class=\"qr\" " + svg.dropFirst(5) : svg
         }
         return render("invitation", context)
+    }
+
+    /// The QR code drawn as the page and `qr.svg` show it.
+    public static func qrSVG(_ qr: QRCode) -> String {
+        qr.svg(moduleSize: 8, border: 4, title: "QR code of this invitation's link")
     }
 
     /// The page of an invitation that expired or was revoked: no token, no form, no QR code.

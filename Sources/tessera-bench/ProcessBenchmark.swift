@@ -14,6 +14,18 @@ struct ProcessBenchmark {
     func run() throws -> [String] {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let verifyPath = bin.appendingPathComponent("tessera-verify").path
+        // `swift run tessera-bench` builds only the bench; the verifier measured must be this build's.
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: package.appendingPathComponent("Package.swift").path) {
+            print("  (building tessera-verify in release for this measurement…)")
+            let build = Process()
+            build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            build.arguments = ["swift", "build", "-c", "release", "--product", "tessera-verify", "--package-path", package.path]
+            build.standardOutput = FileHandle.nullDevice
+            try build.run()
+            build.waitUntilExit()
+            guard build.terminationStatus == 0 else { throw Missing(what: "swift build -c release --product tessera-verify failed") }
+        }
         guard FileManager.default.isExecutableFile(atPath: verifyPath) else { throw Missing(what: "build tessera-verify in release first") }
         guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: FileManager.default.isExecutableFile) else {
             throw Missing(what: "openssl is not installed (apt-get install openssl)")

@@ -26,3 +26,19 @@ if wanted("process") {
         print("process: skipped: \(error)")
     }
 }
+if wanted("ledger") {
+    print("")
+    do {
+        try await LedgerBenchmark.run().forEach { print($0) }
+    } catch {
+        print("ledger: failed: \(error)")
+    }
+}
+if wanted("pages") {
+    print("")
+    do {
+        try PagesBenchmark(count: quick ? 2_000 : 10_000, rounds: quick ? 1 : 3).run().forEach { print($0) }
+    } catch {
+        print("pages: failed: \(error)")
+    }
+}

@@ -78,7 +78,7 @@ import Testing
 
     @Test func emailIsAMultipartMessageWithTheLink() throws {
         let renderer = try renderer()
-        let invitation = invitation(label: "Lab ü", subject: "alice@example.org")
+        let invitation = invitation(label: "Lab ü & <Co>", subject: "alice@example.org")
         let mail = InvitationEmail(invitation: invitation, renderer: renderer, from: "Lab <tessera@localhost>", date: Timestamp(seconds: 1_790_000_000)).message
         #expect(mail.contains("To: alice@example.org\r\n"))
         #expect(mail.contains("Date: Mon, 21 Sep 2026 14:13:20 +0000\r\n"))
@@ -88,6 +88,8 @@ import Testing
         #expect(mail.contains("Subject: =?utf-8?B?"))
         #expect(mail.contains("https://invites.example.org/i/\(invitation.id)/"))
         #expect(!mail.contains("v4.public."), "the email carries the link, not the token")
+        #expect(mail.contains("You are invited to talk-2026 (Lab ü & <Co>) as viewer."), "plain text is not HTML-escaped")
+        #expect(mail.contains("(Lab ü &amp; &lt;Co&gt;)"), "the HTML part is")
         #expect(!InvitationEmail.isAddress("a@b.c\r\nBcc: x@y.z"))
         #expect(InvitationEmail.isAddress("alice@example.org"))
     }

@@ -82,8 +82,7 @@ extension Invitation {
         if let userID, subject != nil, subject != userID { throw .invalid("uid", "differs from sub") }
         self.init(id: id, project: project, role: role, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
                   issuer: issuer, audience: audience, subject: subject, userID: userID, uses: uses,
-                  anonymous: anonymous, label: label)
-        self.claims = claims
+                  anonymous: anonymous, label: label, claims: claims)
     }
 
     /// The claims JSON of this invitation, in a fixed order.

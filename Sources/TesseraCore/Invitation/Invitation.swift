@@ -36,6 +36,15 @@ public struct Invitation: Sendable, Equatable {
     public init(id: String, project: String, role: String, issuedAt: Timestamp, notBefore: Timestamp? = nil,
                 expiresAt: Timestamp?, issuer: String? = nil, audience: String? = nil, subject: String? = nil,
                 userID: String? = nil, uses: Int? = nil, anonymous: Bool = false, label: String? = nil) {
+        self.init(id: id, project: project, role: role, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
+                  issuer: issuer, audience: audience, subject: subject, userID: userID, uses: uses, anonymous: anonymous,
+                  label: label, claims: nil)
+    }
+
+    /// Every field, with the claims as read (nil: build them from the fields).
+    init(id: String, project: String, role: String, issuedAt: Timestamp, notBefore: Timestamp?, expiresAt: Timestamp?,
+         issuer: String?, audience: String?, subject: String?, userID: String?, uses: Int?, anonymous: Bool,
+         label: String?, claims: JSONValue?) {
         self.id = id
         self.project = project
         self.role = role
@@ -50,7 +59,7 @@ public struct Invitation: Sendable, Equatable {
         self.anonymous = anonymous
         self.label = label
         self.claims = .null
-        self.claims = Self.claimsObject(of: self)
+        self.claims = claims ?? Self.claimsObject(of: self)
     }
 
     /// Whether only one named subject may accept it.

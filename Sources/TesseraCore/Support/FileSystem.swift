@@ -79,22 +79,10 @@ public enum FileSystem {
         }
     }
 
-    /// Creates a new file that must not exist yet (`O_EXCL`, no symlink followed), with `mode`, and makes it durable.
-    public static func createExclusive(_ path: String, contents: [UInt8], mode: mode_t) throws(FileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileError(path: path, code: errno, action: "cannot create") }
-        // The umask may have taken bits away; the mode is the contract, so set it explicitly.
-        fchmod(fd, mode)
-        do throws(FileError) {
-            try writeAll(fd, contents, path: path)
-            guard fsync(fd) == 0 else { throw FileError(path: path, code: errno, action: "cannot write") }
-        } catch {
-            close(fd)
-            unlink(path)
-            throw error
-        }
-        close(fd)
-        syncDirectory(containing: path)
+    /// Creates a new file that must not exist yet (`O_EXCL`, no symlink followed), with `mode`, and (unless told otherwise) makes it durable.
+    public static func createExclusive(_ path: String, contents: [UInt8], mode: mode_t, durable: Bool = true) throws(FileError) {
+        try writeNewFile(path, contents: contents, mode: mode, durable: durable, reportedAs: path, action: "cannot create")
+        if durable { syncDirectory(containing: path) }
     }
 
     /// Replaces a file's contents atomically: a reader sees the old file or the new one, never a part.
@@ -102,24 +90,30 @@ public enum FileSystem {
     /// With `durable`, the data and the rename are flushed to disk before returning.
     public static func writeAtomically(_ path: String, contents: [UInt8], mode: mode_t = 0o644, durable: Bool = true) throws(FileError) {
         let temporary = temporaryPath(beside: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileError(path: path, code: errno, action: "cannot write") }
-        fchmod(fd, mode)
-        do throws(FileError) {
-            try writeAll(fd, contents, path: path)
-            if durable, fsync(fd) != 0 { throw FileError(path: path, code: errno, action: "cannot write") }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
+        try writeNewFile(temporary, contents: contents, mode: mode, durable: durable, reportedAs: path, action: "cannot write")
+        guard Glibc.rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
             throw FileError(path: path, code: code, action: "cannot write")
         }
         if durable { syncDirectory(containing: path) }
+    }
+
+    /// Writes a file that must not exist yet; on any failure it is removed again, so no part of it is left behind.
+    private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t, durable: Bool, reportedAs shown: String, action: String) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileError(path: shown, code: errno, action: action) }
+        // The umask may have taken bits away; the mode is the contract, so set it explicitly.
+        fchmod(fd, mode)
+        do throws(FileError) {
+            try writeAll(fd, contents, path: shown)
+            if durable, fsync(fd) != 0 { throw FileError(path: shown, code: errno, action: "cannot write") }
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        close(fd)
     }
 
     /// Appends bytes to a file (creating it with `mode` if needed) and flushes them.
@@ -177,6 +171,11 @@ public enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// Renames a file or folder (atomic within one file system); an existing folder at `target` must be empty.
+    public static func rename(_ source: String, to target: String) throws(FileError) {
+        guard Glibc.rename(source, target) == 0 else { throw FileError(path: target, code: errno, action: "cannot write") }
     }
 
     /// Removes a file; a missing file is not an error.

@@ -38,15 +38,24 @@ public struct SignedToken: Sendable {
         case footerTooLong
     }
 
-    /// Splits and decodes a token, enforcing every format rule above.
+    /// Splits and decodes a token given as any byte collection; see `init(parsing:)` for `[UInt8]`.
     public init<C: Collection>(parsing token: C) throws(FormatError) where C.Element == UInt8 {
+        guard token.count <= Self.maximumLength else { throw .tooLong }
+        try self.init(parsing: Array(token))
+    }
+
+    /// Splits and decodes a token, enforcing every format rule above.
+    ///
+    /// This concrete form is the implementation: a generic one called from another module
+    /// would scan the token through protocol witnesses, unspecialized.
+    public init(parsing token: [UInt8]) throws(FormatError) {
         guard token.count <= Self.maximumLength else { throw .tooLong }
         let header = Self.header.utf8
         guard token.starts(with: header) else { throw .wrongHeader }
         let rest = token.dropFirst(header.count)
         let dot = UInt8(ascii: ".")
-        let bodyText: C.SubSequence
-        var footerText: C.SubSequence?
+        let bodyText: ArraySlice<UInt8>
+        var footerText: ArraySlice<UInt8>?
         if let split = rest.firstIndex(of: dot) {
             bodyText = rest[..<split]
             let after = rest[rest.index(after: split)...]
@@ -71,8 +80,10 @@ public struct SignedToken: Sendable {
 
     /// The bytes the signature covers: `PAE(["v4.public.", message, footer, implicit])`.
     public static func signingInput(message: [UInt8], footer: [UInt8], implicitAssertion: [UInt8]) -> [UInt8] {
-        PAE.encode([ArraySlice(Self.header.utf8), message[...], footer[...], implicitAssertion[...]])
+        PAE.encode([headerBytes[...], message[...], footer[...], implicitAssertion[...]])
     }
+
+    private static let headerBytes = Array(header.utf8)
 
     /// Whether `key` made this token's signature, with this implicit assertion (empty if none).
     public func isSigned(by key: PublicKey, implicitAssertion: [UInt8] = []) -> Bool {

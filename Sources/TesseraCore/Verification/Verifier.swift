@@ -43,8 +43,14 @@ public struct Verifier: Sendable {
         self.leeway = leeway
     }
 
-    /// Checks a token's format, footer and signature and reads its claims; independent of time and lists, so the result may be cached.
+    /// Checks a token given as any byte collection; see `verifySignature(_:)` for `[UInt8]`.
     public func verifySignature<C: Collection>(_ token: C) throws(Denial) -> VerifiedToken where C.Element == UInt8 {
+        guard token.count <= SignedToken.maximumLength else { throw Denial(.malformed, Self.explain(.tooLong)) }
+        return try verifySignature(Array(token))
+    }
+
+    /// Checks a token's format, footer and signature and reads its claims; independent of time and lists, so the result may be cached.
+    public func verifySignature(_ token: [UInt8]) throws(Denial) -> VerifiedToken {
         let parsed: SignedToken
         do {
             parsed = try SignedToken(parsing: token)
@@ -116,6 +122,11 @@ public struct Verifier: Sendable {
     }
 
     /// Verifies the signature and then authorizes: the whole decision short of the ledger.
+    public func verify(_ token: [UInt8], at now: Timestamp, for request: AccessRequest = AccessRequest()) throws(Denial) -> Invitation {
+        try authorize(try verifySignature(token), at: now, for: request)
+    }
+
+    /// The whole decision for a token given as any byte collection.
     public func verify<C: Collection>(_ token: C, at now: Timestamp, for request: AccessRequest = AccessRequest()) throws(Denial) -> Invitation where C.Element == UInt8 {
         try authorize(try verifySignature(token), at: now, for: request)
     }

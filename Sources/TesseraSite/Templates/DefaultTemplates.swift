@@ -45,8 +45,11 @@ enum DefaultTemplates {
         <style>{{{style}}}</style>
         """
 
+    /// Selects the fast escaper; a site's own templates get swift-mustache's default HTML escaping.
+    static let html = "{{% CONTENT_TYPE: \(HTMLEscaping.name) }}"
+
     static let invitation = """
-        <!doctype html>
+        \(html)<!doctype html>
         <html lang="en">
         <head>
         \(head)
@@ -90,7 +93,7 @@ enum DefaultTemplates {
         """
 
     static let invalid = """
-        <!doctype html>
+        \(html)<!doctype html>
         <html lang="en">
         <head>
         \(head)
@@ -114,7 +117,7 @@ enum DefaultTemplates {
         """
 
     static let index = """
-        <!doctype html>
+        \(html)<!doctype html>
         <html lang="en">
         <head>
         \(head)
@@ -134,7 +137,7 @@ enum DefaultTemplates {
         """
 
     static let emailText = """
-        You are invited to {{project}}{{#label}} ({{label}}){{/label}} as {{role}}.
+        {{% CONTENT_TYPE: TEXT }}You are invited to {{project}}{{#label}} ({{label}}){{/label}} as {{role}}.
 
         {{#link}}Open your invitation:
         {{link}}
@@ -145,7 +148,7 @@ enum DefaultTemplates {
         """
 
     static let emailHTML = """
-        <!doctype html>
+        \(html)<!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Invitation to {{project}}</title></head>
         <body style="font-family:sans-serif;color:#1a1a1a">
         <p>You are invited to <strong>{{project}}</strong>{{#label}} ({{label}}){{/label}} as <strong>{{role}}</strong>.</p>

@@ -1,0 +1,67 @@
+import Foundation
+import TesseraCore
+import TesseraMint
+import TesseraSite
+
+/// Link pages with QR codes written per second for many invitations, beside writing tokens only, in the same run and folder.
+struct PagesBenchmark {
+    let count: Int
+    let rounds: Int
+
+    func run() throws -> [String] {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-pages-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let settings = try Settings.parse("base_url = \"https://invites.example.org/\"\njoin_url = \"https://gw.example.org/join\"\n")
+        let minter = Minter(key: SigningKey())
+        let terms = InvitationTerms(project: "talk-2026", role: "viewer", label: "PyData talk, room 2")
+
+        var tokenRates: [Double] = [], pageRates: [Double] = [], createRates: [Double] = []
+        for round in 0..<rounds {
+            // The physical reference: plain file creations (create, write 1 KiB, close) on the same disk.
+            let raw = root.appendingPathComponent("raw-\(round)").path
+            try FileSystem.makeDirectory(raw)
+            let kilobyte = [UInt8](repeating: 0x61, count: 1024)
+            var start = Measure.now()
+            for index in 0..<count {
+                try FileSystem.createExclusive(FileSystem.join(raw, "f\(index)"), contents: kilobyte, mode: 0o644, durable: false)
+            }
+            FileSystem.flushAll()
+            createRates.append(Double(count) / (Double(Measure.now() - start) / 1e9))
+
+            let tokensSite = SiteFolder(root: root.appendingPathComponent("tokens-\(round)").path)
+            let pagesSite = SiteFolder(root: root.appendingPathComponent("pages-\(round)").path)
+            let publisher = SitePublisher(site: pagesSite, renderer: try SiteRenderer(settings: settings))
+
+            start = Measure.now()
+            for _ in 0..<count {
+                let invitation = terms.invitation(id: Minter.newInvitationID(), issuedAt: .now)
+                let folder = tokensSite.invitationFolder(invitation.id)
+                try FileSystem.makeDirectory(folder)
+                try FileSystem.writeAtomically(FileSystem.join(folder, "token"), contents: Array((minter.mint(invitation) + "\n").utf8), durable: false)
+            }
+            FileSystem.flushAll()
+            tokenRates.append(Double(count) / (Double(Measure.now() - start) / 1e9))
+
+            start = Measure.now()
+            for _ in 0..<count {
+                let invitation = terms.invitation(id: Minter.newInvitationID(), issuedAt: .now)
+                try publisher.publish(invitation, token: minter.mint(invitation))
+            }
+            try publisher.publishIndexes()
+            FileSystem.flushAll()
+            pageRates.append(Double(count) / (Double(Measure.now() - start) / 1e9))
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: raw))
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: tokensSite.root))
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: pagesSite.root))
+        }
+        let tokens = Measure.median(tokenRates), pages = Measure.median(pageRates), creates = Measure.median(createRates)
+        return [
+            "link pages (\(count) invitations per round, \(rounds) rounds, files in \(FileManager.default.temporaryDirectory.path), one sync per batch)",
+            Measure.line("plain file creations/s on this disk", Measure.format(creates),
+                         String(format: "a page is 3 files: at most %.0f pages/s here", creates / 3)),
+            Measure.line("invitations written as token files only/s", Measure.format(tokens)),
+            Measure.line("link pages written/s (token, qr.svg, index.html)", Measure.format(pages),
+                         String(format: "pages/tokens = %.2f, pages/bound = %.2f; target ≥ 5000 pages/s", pages / tokens, pages / (creates / 3))),
+        ]
+    }
+}
