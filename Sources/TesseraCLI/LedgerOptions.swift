@@ -3,6 +3,7 @@ import TesseraCore
 
 /// `--ledger sqlite:PATH|postgres://…`: where the verifier records who accepted which invitation.
 public struct LedgerOptions: ParsableArguments {
+    /// The `--ledger` value as given.
     @Option(name: .long, help: ArgumentHelp("The ledger: sqlite:PATH or postgres://… (default: sqlite:<site>/state/ledger.sqlite).", valueName: "location"))
     public var ledger: String?
 

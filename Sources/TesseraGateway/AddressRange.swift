@@ -43,6 +43,7 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         return contains(bytes)
     }
 
+    /// The range as written on the command line, e.g. `10.0.0.0/8` or `::1`.
     public var description: String {
         var buffer = [CChar](repeating: 0, count: 64)
         let family = network.count == 4 ? AF_INET : AF_INET6

@@ -33,8 +33,9 @@ public func buildApplication(
     let reader = RequestReader(configuration: configuration)
 
     let router = Router(context: GatewayContext.self)
-    router.add(middleware: NoStoreMiddleware())
+    // The decision first: it sets its own Cache-Control and is the hot path, so it skips the extra layer.
     router.add(middleware: VerifyEndpoint(gatekeeper: gatekeeper, reader: reader))
+    router.add(middleware: NoStoreMiddleware())
     let join = JoinEndpoint(gatekeeper: gatekeeper, reader: reader)
     router.get(RouterPath(Gateway.joinPath), use: join.get)
     router.post(RouterPath(Gateway.joinPath), use: join.post)

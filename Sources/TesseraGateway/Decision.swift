@@ -18,6 +18,15 @@ enum Decision: Sendable, Equatable {
         }
     }
 
+    /// The position of `label` in `GatewayMetrics.decisionOutcomes`, so counting needs no string hashing.
+    var outcomeIndex: Int {
+        switch self {
+        case .granted: return 0
+        case .missingToken: return 1
+        case .denied(let denial): return 2 + Reason.allCases.firstIndex(of: denial.reason)!
+        }
+    }
+
     /// The HTTP status: 200, or the one the reason maps to everywhere in Tessera.
     var httpStatus: Int {
         switch self {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import TesseraCore
 
 extension Gateway {
@@ -11,6 +12,8 @@ extension Gateway {
     /// Logs go to standard error, one line per event with `key=value` metadata
     /// (`invitation.id`, `decision.reason`, …); tokens are never logged.
     public static func serve(_ configuration: GatewayConfiguration, ledger: any Ledger, logLevel: String = "info") async throws {
+        // Set before anything touches the shared event loop group, which is created on first use with this many threads.
+        NIOSingletons.groupLoopCountSuggestion = configuration.threads ?? GatewayConfiguration.defaultThreads
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -5,10 +5,12 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The fix, when one is known.
     public let hint: String?
 
+    /// An error with its message and an optional fix.
     public init(_ message: String, hint: String? = nil) {
         self.message = message
         self.hint = hint
     }
 
+    /// The message.
     public var description: String { message }
 }

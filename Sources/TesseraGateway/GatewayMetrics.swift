@@ -9,8 +9,11 @@ final class GatewayMetrics: Sendable {
     /// Upper bounds of the latency buckets, in seconds: from a cached check (tens of µs) to a stuck ledger.
     static let latencyBuckets: [Double] = [0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
+    /// The outcome labels of `/verify`, in the order their counters are kept.
+    static let decisionOutcomes = ["granted", "missing_token"] + Reason.allCases.map(\.rawValue)
+
     private struct State: Sendable {
-        var decisions: [String: Int] = [:]
+        var decisions = [Int](repeating: 0, count: GatewayMetrics.decisionOutcomes.count)
         var joins: [String: Int] = [:]
         var bucketCounts = [Int](repeating: 0, count: GatewayMetrics.latencyBuckets.count)
         var latencySum: Double = 0
@@ -22,11 +25,11 @@ final class GatewayMetrics: Sendable {
 
     init() {}
 
-    /// Counts one `/verify` answer under its outcome label, with its latency.
-    func recordDecision(_ outcome: String, duration: Duration) {
+    /// Counts one `/verify` answer under its outcome (an index into `decisionOutcomes`), with its latency.
+    func recordDecision(_ outcome: Int, duration: Duration) {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         state.withLock { state in
-            state.decisions[outcome, default: 0] += 1
+            state.decisions[outcome] += 1
             if let bucket = Self.latencyBuckets.firstIndex(where: { seconds <= $0 }) { state.bucketCounts[bucket] += 1 }
             state.latencySum += seconds
             state.latencyCount += 1
@@ -43,19 +46,18 @@ final class GatewayMetrics: Sendable {
         state.withLock { $0.reloads[result, default: 0] += 1 }
     }
 
-    /// How many decisions had this outcome so far.
-    func decisions(_ outcome: String) -> Int { state.withLock { $0.decisions[outcome] ?? 0 } }
 
     /// The exposition text, including the cache and reload gauges given.
-    func render(cache: (entries: Int, hits: Int, misses: Int), cacheCapacity: Int, keys: Int, revocationEntries: Int, problems: Int) -> String {
+    func render(cache: (entries: Int, hits: Int, misses: Int), cacheCapacity: Int, keys: Int, revocationEntries: Int, problems: Int,
+                lastReload: Timestamp) -> String {
         let state = state.withLock { $0 }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         family("tessera_decisions_total", "counter", "Answers of /verify by outcome: granted, missing_token, or the denial reason.")
-        for outcome in (["granted", "missing_token"] + Reason.allCases.map(\.rawValue)) {
-            out += "tessera_decisions_total{reason=\"\(outcome)\"} \(state.decisions[outcome] ?? 0)\n"
+        for (outcome, count) in zip(Self.decisionOutcomes, state.decisions) {
+            out += "tessera_decisions_total{reason=\"\(outcome)\"} \(count)\n"
         }
         family("tessera_decision_duration_seconds", "histogram", "Time to decide a /verify request.")
         var cumulative = 0
@@ -84,6 +86,8 @@ final class GatewayMetrics: Sendable {
         }
         family("tessera_reload_problems", "gauge", "Files whose last edit could not be loaded (the last good copy is in force).")
         out += "tessera_reload_problems \(problems)\n"
+        family("tessera_last_reload_timestamp_seconds", "gauge", "When the keys or revocation list in force were loaded (Unix time).")
+        out += "tessera_last_reload_timestamp_seconds \(Double(lastReload.seconds) + Double(lastReload.nanoseconds) / 1e9)\n"
         family("tessera_trusted_keys", "gauge", "Public keys trusted.")
         out += "tessera_trusted_keys \(keys)\n"
         family("tessera_revocation_entries", "gauge", "Entries in the revocation list in force.")

@@ -5,6 +5,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The TCP port; 0 picks a free one.
     public var port: Int
 
+    /// The address `host:port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -31,5 +32,6 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
+    /// `HOST:PORT`, with brackets around an IPv6 host.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -28,6 +28,7 @@ public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible 
         suffix = String(parts[1])
     }
 
+    /// The template as written, e.g. `/projects/{project}/`.
     public var description: String { prefix + "{project}" + suffix }
 
     /// The project named by a request URI (path and optional query), or nil when the URI does not fit the template.

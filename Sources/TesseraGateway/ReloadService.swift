@@ -1,7 +1,13 @@
+import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
-/// The background task that follows edits of `revoked.txt` and the keys folder while the server runs.
+/// The background watcher that follows edits of `revoked.txt` and the keys folder while the server runs.
+///
+/// It polls on a thread of its own rather than in a task: a few `stat` calls (and, on a change,
+/// reading the file) are blocking I/O, and a revocation must take effect on time even when every
+/// thread of the shared task pool is busy (a ledger commit blocks one while it waits for the disk).
 struct ReloadService: Service, CustomStringConvertible {
     let store: VerifierStore
     let cache: SignatureCache
@@ -12,11 +18,27 @@ struct ReloadService: Service, CustomStringConvertible {
     var description: String { "ReloadService" }
 
     func run() async throws {
-        // Polling a few `stat` calls is cheaper and more portable than inotify, and keeps the one-second promise.
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            check()
+        let flags = Flags()
+        let pause = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let service = self
+        let thread = Thread {
+            while !flags.stopped.load(ordering: .acquiring) {
+                Thread.sleep(forTimeInterval: pause)
+                service.check()
+            }
+            flags.done.store(true, ordering: .releasing)
         }
+        thread.name = "tessera-reload"
+        thread.start()
+        // Until the server is told to stop (SIGTERM) or the task is cancelled.
+        try? await gracefulShutdown()
+        flags.stopped.store(true, ordering: .releasing)
+        while !flags.done.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    private final class Flags: Sendable {
+        let stopped = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
     }
 
     /// One pass: reload what changed, log it, and drop cached signatures made under keys that are gone.

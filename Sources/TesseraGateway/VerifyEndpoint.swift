@@ -12,6 +12,8 @@ struct VerifyEndpoint: RouterMiddleware {
 
     let gatekeeper: Gatekeeper
     let reader: RequestReader
+    /// Ledger outages fail every redeeming request; one line a second says so without flooding the log.
+    let outageLog = LogThrottle()
 
     static let userField = HeaderName("X-Auth-Request-User")!
     static let projectField = HeaderName("X-Tessera-Project")!
@@ -25,10 +27,10 @@ struct VerifyEndpoint: RouterMiddleware {
             return try await next(request, context)
         }
         let started = ContinuousClock.now
-        let trusted = reader.isTrusted(context)
+        let trusted = reader.needsPeer && reader.isTrusted(context)
         let presentation = reader.presentation(request, trusted: trusted)
         let decision = await gatekeeper.decide(presentation, at: .now)
-        gatekeeper.metrics.recordDecision(decision.label, duration: ContinuousClock.now - started)
+        gatekeeper.metrics.recordDecision(decision.outcomeIndex, duration: ContinuousClock.now - started)
         log(decision, request: request, context: context, trusted: trusted)
         return Self.response(for: decision, headOnly: request.method == .head)
     }
@@ -64,6 +66,21 @@ struct VerifyEndpoint: RouterMiddleware {
     }
 
     private func log(_ decision: Decision, request: Request, context: Context, trusted: Bool) {
+        let level: Logger.Level
+        switch decision {
+        case .granted, .missingToken: level = .debug
+        case .denied(let denial): level = denial.reason == .ledgerUnavailable ? .error : .info
+        }
+        // Building metadata costs more than the decision itself on a cache hit; skip it when the line would be dropped.
+        guard context.logger.logLevel <= level else { return }
+        var suppressed = 0
+        if case .denied(let denial) = decision, denial.reason == .ledgerUnavailable {
+            let admission = outageLog.admit()
+            guard admission.allowed else { return }
+            suppressed = admission.suppressed
+        }
+        // The forwarded method and URI are shown only when believed; look the peer up now if the decision did not.
+        let trusted = reader.needsPeer ? trusted : reader.isTrusted(context)
         var metadata: Logger.Metadata = [
             "decision.reason": .string(decision.label),
             "request.method": .string(reader.originalMethod(request, trusted: trusted)),
@@ -73,17 +90,14 @@ struct VerifyEndpoint: RouterMiddleware {
         case .granted(let subject, let invitation):
             metadata["invitation.id"] = .string(invitation.id)
             metadata["subject"] = .string(subject)
-            context.logger.debug("granted", metadata: metadata)
+            context.logger.log(level: level, "granted", metadata: metadata)
         case .missingToken:
-            context.logger.debug("denied", metadata: metadata)
+            context.logger.log(level: level, "denied", metadata: metadata)
         case .denied(let denial):
             if let id = denial.invitation?.id { metadata["invitation.id"] = .string(id) }
             metadata["decision.detail"] = .string(denial.detail)
-            if denial.reason == .ledgerUnavailable {
-                context.logger.error("cannot decide", metadata: metadata)
-            } else {
-                context.logger.info("denied", metadata: metadata)
-            }
+            if suppressed > 0 { metadata["log.suppressed"] = .stringConvertible(suppressed) }
+            context.logger.log(level: level, denial.reason == .ledgerUnavailable ? "cannot decide" : "denied", metadata: metadata)
         }
     }
 }

@@ -24,44 +24,25 @@ public struct SiteBuilder: Sendable {
         return try FileSystem.contents(ofDirectory: folder).filter { Name.isValidInvitationID($0) && FileSystem.isDirectory(FileSystem.join(folder, $0)) }
     }
 
-    /// Rebuilds one invitation's folder; returns whether it is still valid, or nil if the folder holds nothing to rebuild from.
+    /// Rebuilds one invitation's folder; returns whether it is still valid, or nil if there is no token a trusted key verifies.
     public func rebuild(_ id: String, at now: Timestamp) throws(FileError) -> Bool? {
-        let folder = publisher.site.invitationFolder(id)
-        if let tokenBytes = try FileSystem.readIfPresent(FileSystem.join(folder, "token"), limit: SignedToken.maximumLength + 2) {
-            var bytes = tokenBytes
-            while let last = bytes.last, last == 0x0a || last == 0x0d { bytes.removeLast() }
-            let verified: VerifiedToken
-            do {
-                verified = try verifier.verifySignature(bytes)
-            } catch {
-                // A token that no trusted key verifies: keep nothing of it public, but there are no claims to show.
-                return nil
-            }
-            do {
-                let invitation = try verifier.authorize(verified, at: now)
-                try publisher.publish(invitation, token: String(decoding: bytes, as: UTF8.self))
-                return true
-            } catch let denial as Denial {
-                try publisher.withdraw(verified.invitation, reason: Self.reason(denial, verified.invitation))
-                return false
-            } catch let error as FileError {
-                throw error
-            } catch {
-                return nil
-            }
-        }
-        if let claims = try FileSystem.readIfPresent(FileSystem.join(folder, "claims.json"), limit: SignedToken.maximumLength),
-           let invitation = try? Invitation(claimsJSON: claims.last == 0x0a ? Array(claims.dropLast()) : claims) {
-            let reason: String
-            if let exp = invitation.expiresAt, exp < now {
-                reason = "It expired on \(SiteRenderer.humanTime(exp))."
-            } else {
-                reason = "It was revoked."
-            }
-            try publisher.withdraw(invitation, reason: reason)
+        guard let path = publisher.site.tokenFile(id),
+              var bytes = try FileSystem.readIfPresent(path, limit: SignedToken.maximumLength + 2) else { return nil }
+        while let last = bytes.last, last == 0x0a || last == 0x0d { bytes.removeLast() }
+        guard let verified = try? verifier.verifySignature(bytes), verified.invitation.id == id else { return nil }
+        do {
+            let invitation = try verifier.authorize(verified, at: now)
+            try publisher.publish(invitation, token: String(decoding: bytes, as: UTF8.self))
+            try FileSystem.remove(publisher.site.withdrawnToken(id))
+            return true
+        } catch let denial as Denial {
+            try publisher.withdraw(verified.invitation, token: bytes, reason: Self.reason(denial, verified.invitation))
             return false
+        } catch let error as FileError {
+            throw error
+        } catch {
+            return nil
         }
-        return nil
     }
 
     static func reason(_ denial: Denial, _ invitation: Invitation) -> String {

@@ -46,13 +46,18 @@ public struct SitePublisher: Sendable {
         try FileSystem.rename(staging, to: folder)
     }
 
-    /// Replaces an expired or revoked invitation's folder by a page saying so; the token and QR code are removed from what gets published.
+    /// Replaces an expired or revoked invitation's page by one saying so; its token and QR code leave what gets published.
     ///
-    /// The claims (what the page showed anyway) stay in `claims.json`, so `tessera list` still knows the invitation.
-    public func withdraw(_ invitation: Invitation, reason: String) throws(FileError) {
+    /// The token moves to `withdrawn/<id>.token` (mode 0600, outside `out/`), so `tessera list`
+    /// still knows the invitation and a later build can restore the page if the revocation is undone.
+    public func withdraw(_ invitation: Invitation, token: [UInt8], reason: String) throws(FileError) {
         let folder = site.invitationFolder(invitation.id)
         try FileSystem.makeDirectory(folder)
-        try FileSystem.writeAtomically(FileSystem.join(folder, "claims.json"), contents: invitation.claimsJSON() + [0x0a], durable: false)
+        let kept = site.withdrawnToken(invitation.id)
+        if !FileSystem.exists(kept) {
+            try FileSystem.makeDirectory(FileSystem.directoryName(of: kept), mode: 0o700)
+            try FileSystem.writeAtomically(kept, contents: token + [0x0a], mode: 0o600)
+        }
         try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.invalidPage(invitation, reason: reason).utf8), durable: false)
         try FileSystem.remove(FileSystem.join(folder, "token"))
         try FileSystem.remove(FileSystem.join(folder, "qr.svg"))

@@ -9,7 +9,7 @@ import TesseraCore
 enum LedgerBenchmark {
     static let clients = 32
 
-    static func run(rounds: Int = 3, roundSeconds: Double = 1.0) async throws -> [String] {
+    static func run(rounds: Int = 5, roundSeconds: Double = 1.0) async throws -> [String] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-ledger-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

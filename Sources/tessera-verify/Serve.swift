@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most verified signatures kept in memory; 0 turns the cache off (default 4096).", valueName: "n"))
     var cacheSize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Event loop threads (default: half the cores, at least 1, leaving the rest to the proxy).", valueName: "n"))
+    var threads: Int?
+
     @Option(name: .long, help: ArgumentHelp("Log level: \(Gateway.logLevels.joined(separator: ", ")).", valueName: "level"))
     var logLevel: String = "info"
 
@@ -98,6 +101,10 @@ struct Serve: AsyncParsableCommand {
         if let cacheSize {
             guard cacheSize >= 0 else { throw CommandLineError("--cache-size: must be 0 or more") }
             configuration.signatureCacheSize = cacheSize
+        }
+        if let threads {
+            guard (1...256).contains(threads) else { throw CommandLineError("--threads: must be between 1 and 256") }
+            configuration.threads = threads
         }
         return configuration
     }

@@ -47,11 +47,26 @@ import Testing
             #expect(page.contains("no longer valid"))
             #expect(!page.contains(gone.token))
             #expect(!FileManager.default.fileExists(atPath: site.file("out/i/\(gone.id)/token").path))
-            #expect(FileManager.default.fileExists(atPath: site.file("out/i/\(gone.id)/claims.json").path))
+            #expect(try site.read("withdrawn/\(gone.id).token") == gone.token + "\n", "kept outside out/")
+            #expect(try site.mode("withdrawn/\(gone.id).token") == 0o600)
         }
         #expect(try site.read("out/i/\(revoked.id)/index.html").contains("It was revoked."))
         #expect(try site.read("out/i/\(expiring.id)/index.html").contains("It expired on"))
         #expect(try site.read("revoked.txt") == original + "\(revoked.id)   # by hand\n", "build never rewrites the list")
+        let listing = try Binary.tessera("list", "--json", in: site.url)
+        let statuses = Dictionary(uniqueKeysWithValues: listing.lines.compactMap { line -> (String, String)? in
+            guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return (row["id"] as! String, row["status"] as! String)
+        })
+        #expect(statuses == [kept.id: "pending", revoked.id: "revoked", expiring.id: "expired"], "list still knows withdrawn invitations")
+
+        // Undoing a revocation by hand brings the page back at the next build.
+        try site.write("revoked.txt", original)
+        #expect(try Binary.tessera("build", in: site.url).stdout.contains("2 valid, 1 no longer valid"))
+        #expect(try site.read("out/i/\(revoked.id)/index.html").contains(revoked.token))
+        #expect(!FileManager.default.fileExists(atPath: site.file("withdrawn/\(revoked.id).token").path))
+        try site.write("revoked.txt", original + "\(revoked.id)   # by hand\n")
+        #expect(try Binary.tessera("build", in: site.url).status == 0)
 
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: site.file("out/.well-known/tessera/keys.json"))) as? [String: Any])
         let entries = try #require(keys["keys"] as? [[String: String]])

@@ -1,62 +1,86 @@
 import Synchronization
 
-/// Group commit: requests that arrive while a batch is being written wait and go together into the next one.
+/// Group commit: requests that arrive while a batch is being written wait, and go together into the next one.
 ///
 /// A durable commit costs one fsync whatever it holds, so with many concurrent callers the
-/// cost per request falls with the batch size. Each caller still gets its own outcome, and
+/// cost per request falls with the batch size. There is no writer task: the first caller to
+/// find nobody writing leads, writing its own request and whatever is waiting; when it is done
+/// it hands the lead to the oldest waiter, which writes the next batch. A lone caller therefore
+/// writes on its own thread, with no hop to another one. Each caller gets its own outcome, and
 /// only once the batch holding its request has been written (committed or failed).
 final class CommitQueue<Request: Sendable, Outcome: Sendable>: Sendable {
-    private struct Waiter {
-        let request: Request
-        let continuation: CheckedContinuation<Outcome, Never>
+    private enum Wake: Sendable {
+        case done(Outcome)
+        case lead
     }
 
-    private struct State {
+    private struct Waiter: Sendable {
+        let request: Request
+        let continuation: CheckedContinuation<Wake, Never>
+    }
+
+    private struct State: Sendable {
         var waiting: [Waiter] = []
         var isWriting = false
     }
 
     private let state = Mutex(State())
     private let maximumBatch: Int
-    /// Writes one batch and returns one outcome per request, in order.
-    private let write: @Sendable ([Request]) async -> [Outcome]
+    /// Writes one batch and returns one outcome per request, in order. It blocks its thread for the commit.
+    private let write: @Sendable ([Request]) -> [Outcome]
 
-    init(maximumBatch: Int = 256, write: @escaping @Sendable ([Request]) async -> [Outcome]) {
+    init(maximumBatch: Int = 256, write: @escaping @Sendable ([Request]) -> [Outcome]) {
         self.maximumBatch = maximumBatch
         self.write = write
     }
 
-    /// Queues a request and waits for the outcome of the batch that carries it.
+    /// Queues a request and returns the outcome of the batch that carried it.
     func submit(_ request: Request) async -> Outcome {
-        await withCheckedContinuation { continuation in
-            let startsWriter = state.withLock { state in
+        let leadsNow = state.withLock { state in
+            if state.isWriting { return false }
+            state.isWriting = true
+            return true
+        }
+        if leadsNow { return lead(with: request) }
+        let wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+            let leads = state.withLock { state in
+                // The writer may have finished since the first look.
+                if !state.isWriting {
+                    state.isWriting = true
+                    return true
+                }
                 state.waiting.append(Waiter(request: request, continuation: continuation))
-                if state.isWriting { return false }
-                state.isWriting = true
-                return true
+                return false
             }
-            if startsWriter {
-                Task { await self.drain() }
-            }
+            if leads { continuation.resume(returning: .lead) }
+        }
+        switch wake {
+        case .done(let outcome): return outcome
+        case .lead: return lead(with: request)
         }
     }
 
-    /// Writes batches until nobody is waiting; only one drain runs at a time.
-    private func drain() async {
-        while true {
-            let batch: [Waiter] = state.withLock { state in
-                let count = min(state.waiting.count, maximumBatch)
-                let batch = Array(state.waiting.prefix(count))
-                state.waiting.removeFirst(count)
-                if batch.isEmpty { state.isWriting = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            let outcomes = await write(batch.map(\.request))
-            precondition(outcomes.count == batch.count, "a batch write must answer every request")
-            for (waiter, outcome) in zip(batch, outcomes) {
-                waiter.continuation.resume(returning: outcome)
-            }
+    /// Writes `request` with up to `maximumBatch - 1` waiting ones, answers them, and passes the lead on.
+    private func lead(with request: Request) -> Outcome {
+        let others: [Waiter] = state.withLock { state in
+            let count = min(state.waiting.count, maximumBatch - 1)
+            let batch = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            return batch
         }
+        let outcomes = write([request] + others.map(\.request))
+        precondition(outcomes.count == others.count + 1, "a batch write must answer every request")
+        for (waiter, outcome) in zip(others, outcomes.dropFirst()) {
+            waiter.continuation.resume(returning: .done(outcome))
+        }
+        let next: Waiter? = state.withLock { state in
+            if state.waiting.isEmpty {
+                state.isWriting = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.continuation.resume(returning: .lead)
+        return outcomes[0]
     }
 }

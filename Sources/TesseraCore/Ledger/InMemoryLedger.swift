@@ -21,7 +21,9 @@ public final class InMemoryLedger: Ledger {
     }
 
     public func acceptances(project: String?) async throws(LedgerError) -> [Acceptance] {
+        // A stable sort: rows accepted in the same second keep the order they were added in.
         rows.withLock { rows in rows.filter { project == nil || $0.project == project } }
+            .enumerated().sorted { ($0.element.acceptedAt, $0.offset) < ($1.element.acceptedAt, $1.offset) }.map(\.element)
     }
 
     public func acceptances(ofInvitation id: String) async throws(LedgerError) -> [Acceptance] {

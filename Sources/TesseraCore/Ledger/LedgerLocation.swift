@@ -41,6 +41,8 @@ public enum LedgerLocation: Sendable, Equatable, CustomStringConvertible {
             if !FileSystem.isDirectory(folder) {
                 do {
                     try FileSystem.makeDirectory(folder, mode: 0o700)
+                    // SQLite makes its own files durable, but not the folder that holds them.
+                    FileSystem.syncDirectory(containing: folder)
                 } catch {
                     throw .unavailable(error.description)
                 }

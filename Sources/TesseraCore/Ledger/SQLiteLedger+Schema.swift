@@ -46,7 +46,11 @@ extension SQLiteLedger {
                 guard tables == 0 else {
                     throw LedgerError.unavailable("\(path): an SQLite database that is not a tessera ledger")
                 }
-                // A rowid table (not WITHOUT ROWID): the rowid keeps insertion order among rows accepted in the same second.
+                // One b-tree per table and no secondary index, so a commit dirties few pages: a
+                // commit's cost is its fsync plus the pages it writes to the WAL. Listings scan.
+                // `invitation` keeps each invitation's use count, so checking `uses` costs one
+                // lookup however many accepted; triggers keep it equal to the acceptance rows,
+                // also when someone deletes a row by hand to give a use back.
                 try db.execute(sql: """
                     CREATE TABLE acceptance (
                         invitation_id TEXT NOT NULL,
@@ -55,10 +59,22 @@ extension SQLiteLedger {
                         role TEXT NOT NULL,
                         accepted_at INTEGER NOT NULL,
                         expires_at INTEGER,
+                        use_number INTEGER NOT NULL,
                         PRIMARY KEY (invitation_id, subject)
-                    );
-                    CREATE INDEX acceptance_by_project ON acceptance (project, accepted_at);
-                    CREATE INDEX acceptance_by_expiry ON acceptance (expires_at) WHERE expires_at IS NOT NULL;
+                    ) WITHOUT ROWID;
+                    CREATE TABLE invitation (
+                        invitation_id TEXT NOT NULL PRIMARY KEY,
+                        uses_taken INTEGER NOT NULL,
+                        expires_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE TRIGGER acceptance_counted AFTER INSERT ON acceptance BEGIN
+                        INSERT INTO invitation (invitation_id, uses_taken, expires_at) VALUES (NEW.invitation_id, 1, NEW.expires_at)
+                        ON CONFLICT (invitation_id) DO UPDATE SET uses_taken = uses_taken + 1;
+                    END;
+                    CREATE TRIGGER acceptance_uncounted AFTER DELETE ON acceptance BEGIN
+                        UPDATE invitation SET uses_taken = uses_taken - 1 WHERE invitation_id = OLD.invitation_id;
+                        DELETE FROM invitation WHERE invitation_id = OLD.invitation_id AND uses_taken <= 0;
+                    END;
                     """)
             }
             // Later schema versions add their steps here: `if version < 2 { … }`.

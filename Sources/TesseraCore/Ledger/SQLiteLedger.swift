@@ -8,6 +8,11 @@ import GRDB
 /// at once are serialised and never exceed its uses. Concurrent redemptions within one process
 /// share a transaction (group commit), and so one fsync. Any SQLite failure is reported as
 /// `LedgerError.unavailable`, never as a grant.
+///
+/// A batch is written on the thread of the task that leads it, not on another one: a hop to a
+/// writer thread and back costs more than the commit itself on a fast disk. That task's thread
+/// is blocked for the commit (a fraction of a millisecond; up to `busyTimeout` while another
+/// process holds the write lock).
 public final class SQLiteLedger: Ledger {
     /// The database file.
     public let path: String
@@ -29,31 +34,35 @@ public final class SQLiteLedger: Ledger {
         let database = database
         let path = path
         commits = CommitQueue { requests in
-            await Self.write(requests, to: database, path: path)
+            Self.write(requests, to: database, path: path)
         }
     }
 
+    /// Records the acceptance, or finds the earlier one, in the next group commit; returns after COMMIT.
     public func redeem(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
         try await commits.submit(request).get()
     }
 
+    /// Every acceptance, optionally of one project, oldest first (by invitation, then use, within a second).
     public func acceptances(project: String?) async throws(LedgerError) -> [Acceptance] {
         try await fetch { db in
             if let project {
-                return try Row.fetchAll(db, sql: "SELECT * FROM acceptance WHERE project = ? ORDER BY accepted_at, rowid", arguments: [project])
+                return try Row.fetchAll(db, sql: "SELECT * FROM acceptance WHERE project = ? ORDER BY accepted_at, invitation_id, use_number", arguments: [project])
                     .map(Self.acceptance)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM acceptance ORDER BY accepted_at, rowid").map(Self.acceptance)
+            return try Row.fetchAll(db, sql: "SELECT * FROM acceptance ORDER BY accepted_at, invitation_id, use_number").map(Self.acceptance)
         }
     }
 
+    /// The acceptances of one invitation, in the order they took its uses.
     public func acceptances(ofInvitation id: String) async throws(LedgerError) -> [Acceptance] {
         try await fetch { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM acceptance WHERE invitation_id = ? ORDER BY accepted_at, rowid", arguments: [id])
+            try Row.fetchAll(db, sql: "SELECT * FROM acceptance WHERE invitation_id = ? ORDER BY use_number", arguments: [id])
                 .map(Self.acceptance)
         }
     }
 
+    /// Removes (or lists) the rows of invitations that expired before `cutoff`; the use counts go with them.
     public func prune(expiredBefore cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> [String] {
         // Expiries are stored rounded up to whole seconds, so `< cutoff` becomes `< ceil(cutoff)`.
         let limit = cutoff.nanoseconds > 0 ? cutoff.seconds + 1 : cutoff.seconds
@@ -81,13 +90,16 @@ public final class SQLiteLedger: Ledger {
     }
 
     /// Applies a batch in one transaction, in order: later requests see the rows of earlier ones.
-    private static func write(_ requests: [RedemptionRequest], to database: DatabaseQueue, path: String) async -> [Result<Redemption, LedgerError>] {
+    ///
+    /// It runs on the calling thread: a lone redemption then costs its commit and no thread hop.
+    private static func write(_ requests: [RedemptionRequest], to database: DatabaseQueue, path: String) -> [Result<Redemption, LedgerError>] {
         do {
-            return try await database.writeWithoutTransaction { db in
+            return try database.writeWithoutTransaction { db in
                 var outcomes: [Result<Redemption, LedgerError>] = []
                 outcomes.reserveCapacity(requests.count)
                 try db.inTransaction(.immediate) {
-                    for request in requests { outcomes.append(try apply(request, in: db)) }
+                    let statements = try Statements(db)
+                    for request in requests { outcomes.append(try apply(request, in: db, with: statements)) }
                     return .commit
                 }
                 // Only here, after COMMIT returned, is any of these a grant.
@@ -99,18 +111,41 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
-    private static func apply(_ request: RedemptionRequest, in db: Database) throws -> Result<Redemption, LedgerError> {
+    /// The statements of a redemption, looked up once per batch.
+    private struct Statements {
+        let usesTaken: Statement
+        let earlier: Statement
+        let insert: Statement
+
+        init(_ db: Database) throws {
+            usesTaken = try db.cachedStatement(sql: "SELECT uses_taken FROM invitation WHERE invitation_id = ?")
+            earlier = try db.cachedStatement(sql: "SELECT * FROM acceptance WHERE invitation_id = ? AND subject = ?")
+            // A subject seen before is found by the insert itself (no change), which saves a lookup on
+            // the common path. The trigger `acceptance_counted` adds one to the invitation's `uses_taken`.
+            insert = try db.cachedStatement(sql: """
+                INSERT INTO acceptance (invitation_id, subject, project, role, accepted_at, expires_at, use_number) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (invitation_id, subject) DO NOTHING
+                """)
+        }
+    }
+
+    private static func apply(_ request: RedemptionRequest, in db: Database, with statements: Statements) throws -> Result<Redemption, LedgerError> {
         let new = request.acceptance
-        let taken = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM acceptance WHERE invitation_id = ?", arguments: [new.invitationID]) ?? 0
-        if let row = try Row.fetchOne(db, sql: "SELECT * FROM acceptance WHERE invitation_id = ? AND subject = ?", arguments: [new.invitationID, new.subject]) {
+        let taken = try Int.fetchOne(statements.usesTaken, arguments: [new.invitationID]) ?? 0
+        func again() throws -> Result<Redemption, LedgerError>? {
+            guard let row = try Row.fetchOne(statements.earlier, arguments: [new.invitationID, new.subject]) else { return nil }
             let earlier = acceptance(row)
             if request.isSignup { return .failure(.alreadySignedUp(earlier)) }
             return .success(Redemption(acceptance: earlier, isNew: false, usesTaken: taken))
         }
-        if let limit = request.maximumUses, taken >= limit { return .failure(.usedUp(allowed: limit)) }
-        try db.execute(
-            sql: "INSERT INTO acceptance (invitation_id, subject, project, role, accepted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [new.invitationID, new.subject, new.project, new.role, new.acceptedAt.seconds, new.expiresAt.map(storedExpiry)])
+        if let limit = request.maximumUses, taken >= limit {
+            // No use left, but a subject who already accepted is still granted.
+            return try again() ?? .failure(.usedUp(allowed: limit))
+        }
+        try statements.insert.execute(arguments: [
+            new.invitationID, new.subject, new.project, new.role, new.acceptedAt.seconds, new.expiresAt.map(storedExpiry), taken + 1,
+        ])
+        if db.changesCount == 0, let earlier = try again() { return earlier }
         return .success(Redemption(acceptance: new, isNew: true, usesTaken: taken + 1))
     }
 

@@ -16,6 +16,7 @@ public struct InvitationCatalog: Sendable {
     /// The items, oldest issue time first; unverifiable ones last, by id.
     public let items: [Item]
 
+    /// A catalog of `items`, sorted.
     public init(items: [Item]) {
         self.items = items.sorted { a, b in
             switch (a.invitation, b.invitation) {
@@ -27,16 +28,16 @@ public struct InvitationCatalog: Sendable {
         }
     }
 
-    /// Reads every `out/i/<id>/token` of `site`; a missing `out/i/` is an empty catalog.
+    /// Reads every `out/i/<id>/token` of `site` (or, for a page `tessera build` withdrew, `withdrawn/<id>.token`); a missing `out/i/` is an empty catalog.
     public static func load(_ site: SiteFolder, keyring: Keyring) throws(FileError) -> InvitationCatalog {
         let folder = FileSystem.join(site.out, "i")
         guard FileSystem.isDirectory(folder) else { return InvitationCatalog(items: []) }
         // Only signatures are checked here: status needs no clock or list.
         let verifier = Verifier(keyring: keyring)
         var items: [Item] = []
-        for name in try FileSystem.contents(ofDirectory: folder) where !name.hasPrefix(".") {
-            let path = FileSystem.join(site.invitationFolder(name), "token")
-            guard let bytes = try FileSystem.readIfPresent(path, limit: SignedToken.maximumLength + 2) else { continue }
+        for name in try FileSystem.contents(ofDirectory: folder) where !name.hasPrefix(".") && FileSystem.isDirectory(site.invitationFolder(name)) {
+            guard let path = site.tokenFile(name),
+                  let bytes = try FileSystem.readIfPresent(path, limit: SignedToken.maximumLength + 2) else { continue }
             var token = bytes[...]
             while let last = token.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { token = token.dropLast() }
             do {
@@ -72,7 +73,9 @@ public struct InvitationCatalog: Sendable {
 
     /// One line of `tessera list`: an item with its status and how many subjects accepted it.
     public struct Summary: Sendable, Equatable {
+        /// The invitation's folder and token.
         public let item: Item
+        /// Where it stands.
         public let status: Status
         /// Distinct subjects in the ledger for this invitation.
         public let accepted: Int

@@ -63,6 +63,7 @@ public struct PrunePlan: Sendable {
         for invitation in invitations {
             do {
                 try FileSystem.removeTree(site.invitationFolder(invitation.id))
+                try FileSystem.remove(site.withdrawnToken(invitation.id))
             } catch {
                 throw .file(error)
             }

@@ -21,6 +21,7 @@ public struct RevocationFile: Sendable, Equatable {
         self.lines = lines
     }
 
+    /// Two files are equal when their bytes are.
     public static func == (lhs: RevocationFile, rhs: RevocationFile) -> Bool { lhs.text == rhs.text }
 
     /// The first line holding `entry`, if the file has it.

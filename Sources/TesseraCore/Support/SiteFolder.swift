@@ -24,6 +24,17 @@ public struct SiteFolder: Sendable, Equatable {
 
     /// The folder of one invitation's page and token, `out/i/<id>`.
     public func invitationFolder(_ id: String) -> String { FileSystem.join(out, "i/" + id) }
+    /// `withdrawn/<id>.token`: the token of an invitation whose page `tessera build` withdrew, kept out of `out/` so it is not published.
+    public func withdrawnToken(_ id: String) -> String { path("withdrawn/" + id + ".token") }
+
+    /// The token file of an invitation: the published one, else the withdrawn one; nil when neither exists.
+    public func tokenFile(_ id: String) -> String? {
+        let published = FileSystem.join(invitationFolder(id), "token")
+        if FileSystem.exists(published) { return published }
+        let withdrawn = withdrawnToken(id)
+        return FileSystem.exists(withdrawn) ? withdrawn : nil
+    }
+
     /// The same folder relative to the site root, as shown to people.
     public static func invitationFolderName(_ id: String) -> String { "out/i/" + id }
 }

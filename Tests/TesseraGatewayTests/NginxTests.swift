@@ -1,0 +1,169 @@
+import Foundation
+import Hummingbird
+import Testing
+import TesseraCore
+import TesseraMint
+@testable import TesseraGateway
+
+/// The gateway behind a real nginx (`auth_request`), in front of a stand-in app that echoes the identity it receives.
+@Suite(.serialized) struct NginxTests {
+    /// The nginx configuration of the README, on loopback ports, with a stand-in login: `X-Test-Login` plays the part of
+    /// whatever authenticates people and becomes the identity header the gateway trusts.
+    static func configuration(folder: String, proxyPort: Int, appPort: Int, gatewayPort: Int) -> String {
+        """
+        worker_processes 1;
+        pid \(folder)/nginx.pid;
+        error_log \(folder)/error.log info;
+        events { worker_connections 256; }
+        http {
+            access_log \(folder)/access.log;
+            client_body_temp_path \(folder)/body;  proxy_temp_path \(folder)/proxy;
+            fastcgi_temp_path \(folder)/fcgi; uwsgi_temp_path \(folder)/uwsgi; scgi_temp_path \(folder)/scgi;
+
+            upstream tessera { server 127.0.0.1:\(gatewayPort); keepalive 16; }
+
+            server {   # the stand-in app: echoes what it was told
+                listen 127.0.0.1:\(appPort);
+                location / { return 200 "user=$http_x_auth_request_user project=$http_x_tessera_project role=$http_x_tessera_role\\n"; }
+            }
+
+            server {
+                listen 127.0.0.1:\(proxyPort);
+
+                location = /_tessera {
+                    internal;
+                    proxy_pass              http://tessera/verify;
+                    proxy_http_version      1.1;
+                    proxy_set_header        Connection "";
+                    proxy_pass_request_body off;
+                    proxy_set_header        Content-Length "";
+                    proxy_set_header        X-Forwarded-Method $request_method;
+                    proxy_set_header        X-Forwarded-Proto  $scheme;
+                    proxy_set_header        X-Forwarded-Host   $host;
+                    proxy_set_header        X-Forwarded-Uri    $request_uri;
+                    proxy_set_header        X-Forwarded-For    $remote_addr;
+                    proxy_set_header        X-Forwarded-User   $http_x_test_login;
+                }
+
+                location = /join {
+                    proxy_pass              http://tessera;
+                    proxy_http_version      1.1;
+                    proxy_set_header        Connection "";
+                    proxy_set_header        X-Forwarded-Proto  $scheme;
+                    proxy_set_header        X-Forwarded-User   $http_x_test_login;
+                }
+
+                location / {
+                    auth_request     /_tessera;
+                    auth_request_set $tessera_user    $upstream_http_x_auth_request_user;
+                    auth_request_set $tessera_project $upstream_http_x_tessera_project;
+                    auth_request_set $tessera_role    $upstream_http_x_tessera_role;
+                    proxy_set_header X-Auth-Request-User $tessera_user;
+                    proxy_set_header X-Tessera-Project   $tessera_project;
+                    proxy_set_header X-Tessera-Role      $tessera_role;
+                    proxy_pass       http://127.0.0.1:\(appPort);
+                }
+            }
+        }
+
+        """
+    }
+
+    @Test(.enabled(if: ExternalTool.nginx.isAvailableOrRequired, "nginx is not installed: apt-get install -y nginx"), .timeLimit(.minutes(1)))
+    func gatewayBehindNginx() async throws {
+        guard let nginxPath = ExternalTool.nginx.require() else { return }
+        let site = try TestSite()
+        site.configuration.identityHeader = "X-Forwarded-User"
+        site.configuration.reloadInterval = .milliseconds(200)
+
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try site.application { port in continuation.yield(port) }
+        let gateway = Task { try await app.run() }
+        defer { gateway.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let gatewayPort = try #require(await iterator.next())
+
+        let folder = site.folder.appendingPathComponent("nginx").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let proxyPort = try RawHTTP.freePort(), appPort = try RawHTTP.freePort()
+        let configPath = folder + "/nginx.conf"
+        try Self.configuration(folder: folder, proxyPort: proxyPort, appPort: appPort, gatewayPort: gatewayPort)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let nginx = Process()
+        nginx.executableURL = URL(fileURLWithPath: nginxPath)
+        nginx.arguments = ["-p", folder, "-c", configPath, "-e", folder + "/error.log", "-g", "daemon off;"]
+        nginx.standardOutput = FileHandle.nullDevice
+        nginx.standardError = FileHandle.nullDevice
+        try nginx.run()
+        defer {
+            nginx.terminate()
+            nginx.waitUntilExit()
+        }
+        let started = await waitUntil(patience) { RawHTTP.isListening(port: proxyPort) && RawHTTP.isListening(port: appPort) }
+        try #require(started != nil, "nginx did not start: \((try? String(contentsOfFile: folder + "/error.log", encoding: .utf8)) ?? "")")
+
+        func get(_ headers: [(String, String)], path: String = "/notes") async throws -> RawHTTP.Response {
+            try await RawHTTP.perform(port: proxyPort, "GET", path, headers: headers)
+        }
+
+        // Valid: the app sees the identity the gateway vouched for, and a forged copy from the client never gets through.
+        let alice = site.invitation(role: "editor", subject: "alice@example.org")
+        let valid = try await get([("Authorization", "Bearer \(site.mint(alice))"), ("X-Test-Login", "alice@example.org"),
+                             ("X-Auth-Request-User", "mallory"), ("X-Tessera-Role", "admin")])
+        #expect(valid.status == 200)
+        #expect(valid.body == "user=alice@example.org project=lab role=editor\n")
+
+        // No token, and a forged identity alone: 401 with the gateway's challenge; the app is never reached.
+        let none = try await get([("X-Auth-Request-User", "mallory")])
+        #expect(none.status == 401)
+        #expect(none.header("WWW-Authenticate") == "Bearer realm=\"tessera\"")
+        #expect(!none.body.contains("user="))
+
+        // Expired: 401.
+        let expired = try await get([("Authorization", "Bearer \(site.mint(site.invitation(anonymous: true, expiresIn: -3600, issuedAgo: 7200)))")])
+        #expect(expired.status == 401)
+        #expect(expired.header("WWW-Authenticate") == "Bearer realm=\"tessera\", error=\"invalid_token\"")
+
+        // Revoked by editing the file while everything runs: 403 within one second.
+        let open = site.invitation(anonymous: true)
+        let openToken = site.mint(open)
+        #expect(try await get([("Authorization", "Bearer \(openToken)")]).status == 200)
+        try site.append("revoked.txt", "\(open.id)   # revoked during the test\n")
+        let edited = try site.modificationTime("revoked.txt")
+        let revokedAfter = try await waitUntil(patience) { try await get([("Authorization", "Bearer \(openToken)")]).status == 403 }
+        #expect(revokedAfter != nil, "a revoked invitation was still admitted after the edit")
+        // Within one second by the gateway's own clock (a parallel test run may slow the requests themselves).
+        let metrics = try await RawHTTP.perform(port: gatewayPort, "GET", "/metrics").body
+        let reloaded = try #require(metric("tessera_last_reload_timestamp_seconds", in: metrics))
+        #expect(reloaded - edited < 1.0, "the revocation took \(reloaded - edited) s to take effect")
+
+        // Used up: one use, taken by alice; bob is refused, alice still gets in.
+        let once = site.mint(site.invitation(uses: 1))
+        #expect(try await get([("Authorization", "Bearer \(once)"), ("X-Test-Login", "alice@example.org")]).status == 200)
+        #expect(try await get([("Authorization", "Bearer \(once)"), ("X-Test-Login", "bob@example.org")]).status == 403)
+        #expect(try await get([("Authorization", "Bearer \(once)"), ("X-Test-Login", "alice@example.org")]).status == 200)
+
+        // Joining through nginx: the cookies it sets are all the browser needs afterwards.
+        let anonymous = site.mint(site.invitation(project: "talk", uses: 50, anonymous: true))
+        let joined = try await RawHTTP.perform(port: proxyPort, "POST", "/join", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                         body: "token=\(anonymous)")
+        #expect(joined.status == 303)
+        let cookies = joined.headers(named: "Set-Cookie").map { String($0.prefix { $0 != ";" }) }
+        #expect(cookies.count == 2)
+        let back = try await get([("Cookie", cookies.joined(separator: "; "))])
+        #expect(back.status == 200)
+        #expect(back.body.hasPrefix("user=anon-"))
+        #expect(back.body.hasSuffix(" project=talk role=viewer\n"))
+
+        // The verifier stops: nginx refuses (500), it never lets the request through.
+        gateway.cancel()
+        _ = try? await gateway.value
+        let down = try await get([("Authorization", "Bearer \(site.mint(site.invitation(anonymous: true)))")])
+        #expect(down.status == 500)
+        #expect(!down.body.contains("user="))
+
+        // The token never reached nginx's access log through a query string, since it was sent as a header or a form field.
+        let accessLog = (try? String(contentsOfFile: folder + "/access.log", encoding: .utf8)) ?? ""
+        #expect(!accessLog.contains("v4.public."))
+    }
+}

@@ -1,0 +1,146 @@
+import Logging
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import TesseraCore
+import TesseraMint
+@testable import TesseraGateway
+
+/// `/healthz`, `/metrics` and the signature cache.
+@Suite struct OperationsTests {
+    @Test func healthzReportsKeysListAndLedger() async throws {
+        let site = try TestSite(revoked: "project:old\n")
+        try await site.application().test(.router) { client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+            #expect(report["status"] as? String == "ok")
+            #expect(report["keys"] as? Int == 1)
+            #expect(report["revocation_entries"] as? Int == 1)
+            #expect(report["ledger"] as? String == "ok")
+        }
+        try await site.application(ledger: UnavailableLedger()).test(.router) { client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .serviceUnavailable)
+            #expect(String(buffer: response.body).contains("\"status\":\"unavailable\""))
+        }
+    }
+
+    @Test func metricsCountDecisionsByReasonWithLatencyAndCacheHits() async throws {
+        let site = try TestSite()
+        let token = site.mint(site.invitation(anonymous: true))
+        try await site.application().test(.router) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(token)"]) }
+            _ = try await client.execute(uri: "/verify", method: .get)
+            _ = try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer v4.public.x"])
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = String(buffer: response.body)
+            for line in [
+                "tessera_decisions_total{reason=\"granted\"} 3",
+                "tessera_decisions_total{reason=\"missing_token\"} 1",
+                "tessera_decisions_total{reason=\"malformed\"} 1",
+                "tessera_decisions_total{reason=\"revoked\"} 0",
+                "tessera_decision_duration_seconds_count 5",
+                "tessera_decision_duration_seconds_bucket{le=\"+Inf\"} 5",
+                "tessera_signature_cache_hits_total 2",
+                "tessera_signature_cache_entries 1",
+                "# TYPE tessera_decision_duration_seconds histogram",
+            ] {
+                #expect(text.contains(line + "\n"), "missing: \(line)")
+            }
+            #expect(!text.contains(token), "metrics never show a token")
+        }
+    }
+
+    @Test func everyOutcomeHasItsCounter() {
+        var decisions: [Decision] = [.missingToken, .granted(subject: "s", invitation: Invitation(id: "i", project: "p", role: "r", issuedAt: .now, expiresAt: nil))]
+        decisions += Reason.allCases.map { .denied(Denial($0, "")) }
+        for decision in decisions {
+            #expect(GatewayMetrics.decisionOutcomes[decision.outcomeIndex] == decision.label)
+        }
+    }
+
+    @Test func signatureCacheIsBounded() async throws {
+        let site = try TestSite()
+        site.configuration.signatureCacheSize = 3
+        let tokens = (0..<10).map { _ in site.mint(site.invitation(anonymous: true)) }
+        try await site.application().test(.router) { client in
+            for token in tokens + tokens {
+                try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(token)"]) { #expect($0.status == .ok) }
+            }
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(text.contains("tessera_signature_cache_entries 3\n"))
+            #expect(text.contains("tessera_signature_cache_capacity 3\n"))
+        }
+    }
+
+    @Test func cacheEvictsOldestAndRespectsKeyringGeneration() throws {
+        let site = try TestSite()
+        let cache = SignatureCache(capacity: 2)
+        let verifier = Verifier(keyring: Keyring([site.key.publicKey]))
+        let tokens = (0..<3).map { _ in Array(site.mint(site.invitation()).utf8) }
+        let verified = try tokens.map { try verifier.verifySignature($0) }
+        for (token, value) in zip(tokens, verified) { cache.insert(value, for: SignatureCache.key(for: token), keyringGeneration: 0) }
+        #expect(cache.statistics.entries == 2)
+        #expect(cache.value(for: SignatureCache.key(for: tokens[0]), keyringGeneration: 0) == nil)
+        #expect(cache.value(for: SignatureCache.key(for: tokens[2]), keyringGeneration: 0) == verified[2])
+        #expect(cache.value(for: SignatureCache.key(for: tokens[2]), keyringGeneration: 1) == nil)
+        cache.removeAll()
+        #expect(cache.statistics.entries == 0)
+        let disabled = SignatureCache(capacity: 0)
+        disabled.insert(verified[0], for: SignatureCache.key(for: tokens[0]), keyringGeneration: 0)
+        #expect(disabled.statistics.entries == 0)
+    }
+}
+
+/// What the gateway writes to its log.
+@Suite struct LoggingTests {
+    @Test func logsCarryTheInvitationIdAndReasonButNeverTheToken() async throws {
+        let site = try TestSite()
+        site.configuration.identityHeader = "X-Forwarded-User"
+        let lines = RecordingLogHandler.Lines()
+        let logger = Logger(label: "tessera.gateway.test") { _ in RecordingLogHandler(lines: lines) }
+        let granted = site.invitation(uses: 3, anonymous: true)
+        let expired = site.invitation(anonymous: true, expiresIn: -3600, issuedAgo: 7200)
+        let tokens = [site.mint(granted), site.mint(expired)]
+        try await site.application(logger: logger).test(.router) { client in
+            for token in tokens {
+                _ = try await client.execute(uri: "/verify/a?token=\(token)", method: .get, headers: headers([
+                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=anon-x", "X-Forwarded-Uri": "/a?access_token=\(token)",
+                ]))
+                _ = try await client.execute(uri: "/join?token=\(token)", method: .get)
+                _ = try await client.execute(uri: "/join", method: .post, body: ByteBuffer(string: "token=\(token)"))
+            }
+            _ = try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(tokens[0])garbage"])
+        }
+        let all = lines.all
+        #expect(all.contains { $0.contains("invitation.id=\(granted.id)") && $0.contains("decision.reason=granted") })
+        #expect(all.contains { $0.contains("invitation.id=\(expired.id)") && $0.contains("decision.reason=expired") })
+        #expect(all.contains { $0.contains("joined") && $0.contains("invitation.id=\(granted.id)") })
+        for line in all {
+            #expect(!line.contains("v4.public."), "a log line shows a token: \(line)")
+            #expect(!line.contains(String(tokens[0].dropFirst(10).prefix(40))), "a log line shows part of a token: \(line)")
+        }
+    }
+
+    @Test func aLedgerOutageIsLoggedOnceASecondNotOncePerRequest() async throws {
+        let site = try TestSite()
+        let lines = RecordingLogHandler.Lines()
+        let logger = Logger(label: "tessera.gateway.test") { _ in RecordingLogHandler(lines: lines) }
+        let token = site.mint(site.invitation(anonymous: true))
+        let started = ContinuousClock.now
+        try await site.application(ledger: UnavailableLedger(), logger: logger).test(.router) { client in
+            for _ in 0..<50 {
+                _ = try await client.execute(uri: "/verify", method: .get, headers: headers([
+                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=anon-x",
+                ]))
+            }
+        }
+        // One line per second at most (normally the 50 requests take a few milliseconds: one line).
+        let seconds = Int((ContinuousClock.now - started).components.seconds)
+        #expect((1...(seconds + 1)).contains(lines.all.filter { $0.contains("cannot decide") }.count))
+    }
+}
