@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TesseraCore
 
 /// Signs invitations into PASETO v4.public tokens whose footer names the signing key.
@@ -31,12 +34,12 @@ public struct Minter: Sendable {
         return String(decoding: token, as: UTF8.self)
     }
 
-    /// A new random invitation id: 16 bytes from the system's secure generator, base64url.
+    /// A new random invitation id: 16 bytes from the kernel's CSPRNG, base64url.
     public static func newInvitationID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        // Two words, one id: 128 bits from the kernel's CSPRNG.
-        let words = (generator.next() as UInt64, generator.next() as UInt64)
-        return withUnsafeBytes(of: words) { Base64URL.encode($0) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        // glibc's arc4random_buf is one getrandom(2) call; SystemRandomNumberGenerator would take two.
+        bytes.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, 16) }
+        return Base64URL.encode(bytes)
     }
 }
 

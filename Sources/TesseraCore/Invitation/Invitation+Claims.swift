@@ -85,10 +85,34 @@ extension Invitation {
                   anonymous: anonymous, label: label, claims: claims)
     }
 
-    /// The claims JSON of this invitation, in a fixed order.
-    public func claimsJSON() -> [UInt8] { claims.serialized() }
+    /// The claims JSON of this invitation: as read, or for a new one its fields in a fixed order.
+    public func claimsJSON() -> [UInt8] {
+        if let parsedClaims { return parsedClaims.serialized() }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(320)
+        for (key, value) in Self.claimMembers(of: self) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            JSONValue.string(key).serialized(into: &out)
+            out.append(UInt8(ascii: ":"))
+            value.serialized(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Two invitations are equal when they grant the same thing with the same claims.
+    public static func == (lhs: Invitation, rhs: Invitation) -> Bool {
+        lhs.id == rhs.id && lhs.project == rhs.project && lhs.role == rhs.role && lhs.issuedAt == rhs.issuedAt
+            && lhs.notBefore == rhs.notBefore && lhs.expiresAt == rhs.expiresAt && lhs.issuer == rhs.issuer
+            && lhs.audience == rhs.audience && lhs.subject == rhs.subject && lhs.userID == rhs.userID
+            && lhs.uses == rhs.uses && lhs.anonymous == rhs.anonymous && lhs.label == rhs.label && lhs.claims == rhs.claims
+    }
 
     static func claimsObject(of invitation: Invitation) -> JSONValue {
+        .object(claimMembers(of: invitation))
+    }
+
+    private static func claimMembers(of invitation: Invitation) -> [(key: String, value: JSONValue)] {
         var members: [(key: String, value: JSONValue)] = [
             ("jti", .string(invitation.id)),
             ("iat", .string(invitation.issuedAt.rfc3339)),
@@ -104,7 +128,7 @@ extension Invitation {
         if let uses = invitation.uses { members.append(("uses", .number(String(uses)))) }
         if invitation.anonymous { members.append(("anon", .bool(true))) }
         if let label = invitation.label { members.append(("label", .string(label))) }
-        return .object(members)
+        return members
     }
 
     private static func string(_ value: JSONValue, _ key: String) throws(ClaimError) -> String {

@@ -29,8 +29,10 @@ public struct Invitation: Sendable, Equatable {
     public var anonymous: Bool
     /// Free text for the link page (`label`).
     public var label: String?
-    /// Every claim as read, including unknown ones.
-    public var claims: JSONValue
+    /// Every claim: as read from a token, including unknown ones, or built from the fields of a new invitation.
+    public var claims: JSONValue { parsedClaims ?? Self.claimsObject(of: self) }
+    /// The claims as read from a token; nil for an invitation made here (minting builds no tree it would only serialize).
+    var parsedClaims: JSONValue?
 
     /// A new invitation with the given fields; `claims` is built from them.
     public init(id: String, project: String, role: String, issuedAt: Timestamp, notBefore: Timestamp? = nil,
@@ -58,8 +60,7 @@ public struct Invitation: Sendable, Equatable {
         self.uses = uses
         self.anonymous = anonymous
         self.label = label
-        self.claims = .null
-        self.claims = claims ?? Self.claimsObject(of: self)
+        self.parsedClaims = claims
     }
 
     /// Whether only one named subject may accept it.
