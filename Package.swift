@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -68,6 +69,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PostgreSQL ledger: only `tessera-verify` (and the benchmark) link it.
+        .target(
+            name: "TesseraPostgres",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "TesseraCLI",
             dependencies: [
@@ -86,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tessera-verify",
             dependencies: [
-                "TesseraCore", "TesseraCLI", "TesseraGateway",
+                "TesseraCore", "TesseraCLI", "TesseraGateway", "TesseraPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRuntime
@@ -94,13 +104,13 @@ let package = Package(
         .executableTarget(
             name: "tessera-bench",
             dependencies: [
-                "TesseraCore", "TesseraMint", "TesseraSite",
+                "TesseraCore", "TesseraMint", "TesseraSite", "TesseraPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "TesseraMint", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TesseraCore", "TesseraMint", "TesseraPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Vectors")]
         ),
         .testTarget(

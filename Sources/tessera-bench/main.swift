@@ -12,7 +12,7 @@ let sections = Set(arguments.filter { !$0.hasPrefix("--") })
 func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
 
 print("tessera-bench \(Tessera.version): \(Machine.summary)")
-print("medians of interleaved rounds; run with `swift run -c release tessera-bench [tokens] [process] [ledger] [pages] [--quick]`")
+print("medians of interleaved rounds; run with `swift run -c release tessera-bench [tokens] [process] [ledger] [postgres] [pages] [--quick]`")
 
 if wanted("tokens") {
     print("")
@@ -32,6 +32,14 @@ if wanted("ledger") {
         try await LedgerBenchmark.run().forEach { print($0) }
     } catch {
         print("ledger: failed: \(error)")
+    }
+}
+if wanted("postgres") {
+    print("")
+    do {
+        try await PostgresBenchmark.run().forEach { print($0) }
+    } catch {
+        print("postgres: failed: \(error)")
     }
 }
 if wanted("pages") {

@@ -47,11 +47,18 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let configuration = try makeConfiguration()
+        let site = verifier.site.folder
+        let settings: Settings
+        do {
+            settings = try Settings.load(site)
+        } catch {
+            throw CommandLineError(error.description, hint: "fix that line of tessera.toml, or move the file away")
+        }
+        let configuration = try makeConfiguration(settings: settings)
         guard Gateway.logLevels.contains(logLevel) else {
             throw CommandLineError("--log-level: \"\(logLevel)\" is not a log level", hint: "use one of \(Gateway.logLevels.joined(separator: ", "))")
         }
-        let ledger = try await LedgerOptions.open(try ledgerOptions.location(in: verifier.site.folder))
+        let ledger = try await LedgerOptions.open(try ledgerLocation(settings: settings, site: site))
         do {
             try await Gateway.serve(configuration, ledger: ledger, logLevel: logLevel)
         } catch let error as GatewayError {
@@ -61,37 +68,60 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// The gateway settings from the flags; each malformed value is a usage error naming its flag.
-    func makeConfiguration() throws(CommandLineError) -> GatewayConfiguration {
+    /// `--ledger`, else `ledger` from tessera.toml (an SQLite path there is relative to the site), else the site's own.
+    func ledgerLocation(settings: Settings, site: SiteFolder) throws(CommandLineError) -> LedgerLocation {
+        guard ledgerOptions.ledger == nil, let text = settings.ledger else { return try ledgerOptions.location(in: site) }
+        do {
+            let location = try LedgerLocation(parsing: text)
+            if case .sqlite(let path) = location { return .sqlite(path: FileSystem.join(site.root, path)) }
+            return location
+        } catch {
+            let why: String
+            if case .unavailable(let text) = error { why = text } else { why = "not a ledger location" }
+            throw CommandLineError("\(site.settings): ledger: \(why)", hint: "for example ledger = \"sqlite:state/ledger.sqlite\"")
+        }
+    }
+
+    /// The gateway settings: each flag, else its `tessera.toml` value, else the default; a malformed value is a usage error naming its flag or key.
+    func makeConfiguration(settings: Settings = Settings()) throws(CommandLineError) -> GatewayConfiguration {
+        let table = settings.gateway
+        let file = verifier.site.folder.settings
+        // Where a value came from, for the error message.
+        func origin(_ flag: String, _ key: String, flagGiven: Bool) -> String { flagGiven ? flag : "\(file): [gateway] \(key)" }
+
         var configuration = GatewayConfiguration()
         configuration.site = verifier.site.folder
         configuration.revocationList = verifier.revoked
-        configuration.audience = verifier.audience
+        configuration.audience = verifier.audience ?? settings.audience
         configuration.leeway = try OptionValue.seconds(verifier.leeway, flag: "--leeway")
-        if let listen {
-            guard let address = ListenAddress(parsing: listen) else {
-                throw CommandLineError("--listen: \"\(listen)\" is not HOST:PORT", hint: "for example --listen 127.0.0.1:9000 or --listen [::1]:9000")
+        if let text = listen ?? table.listen {
+            guard let address = ListenAddress(parsing: text) else {
+                throw CommandLineError("\(origin("--listen", "listen", flagGiven: listen != nil)): \"\(text)\" is not HOST:PORT",
+                                       hint: "for example 127.0.0.1:9000 or [::1]:9000")
             }
             configuration.listen = address
         }
-        configuration.identityHeader = identityHeader
-        if !trustedProxy.isEmpty {
-            configuration.trustedProxies = try trustedProxy.map { (text) throws(CommandLineError) in
+        configuration.identityHeader = identityHeader ?? table.identityHeader
+        let proxies = trustedProxy.isEmpty ? (table.trustedProxies ?? []) : trustedProxy
+        if !proxies.isEmpty {
+            let source = origin("--trusted-proxy", "trusted_proxies", flagGiven: !trustedProxy.isEmpty)
+            configuration.trustedProxies = try proxies.map { (text) throws(CommandLineError) in
                 guard let range = AddressRange(text) else {
-                    throw CommandLineError("--trusted-proxy: \"\(text)\" is not an IP address or CIDR range", hint: "for example --trusted-proxy 10.0.0.0/8 or --trusted-proxy ::1")
+                    throw CommandLineError("\(source): \"\(text)\" is not an IP address or CIDR range", hint: "for example 10.0.0.0/8 or ::1")
                 }
                 return range
             }
         }
-        if let projectFromPath {
+        if let text = projectFromPath ?? table.projectFromPath {
             do {
-                configuration.projectFromPath = try ProjectPathTemplate(projectFromPath)
+                configuration.projectFromPath = try ProjectPathTemplate(text)
             } catch {
-                guard case .invalid(let why) = error else { throw CommandLineError("--project-from-path: invalid") }
-                throw CommandLineError("--project-from-path: \(why)", hint: "for example --project-from-path '/projects/{project}/'")
+                guard case .invalid(let why) = error else { throw CommandLineError("invalid project template") }
+                throw CommandLineError("\(origin("--project-from-path", "project_from_path", flagGiven: projectFromPath != nil)): \(why)",
+                                       hint: "for example '/projects/{project}/'")
             }
         }
-        if let redirect { configuration.redirect = redirect }
+        if let text = redirect ?? table.redirect { configuration.redirect = text }
         if let cookieSecure {
             guard let mode = GatewayConfiguration.CookieSecurity(rawValue: cookieSecure) else {
                 throw CommandLineError("--cookie-secure: \"\(cookieSecure)\" is not auto, always or never")

@@ -2,21 +2,49 @@ import Foundation
 import GRDB
 import Testing
 @testable import TesseraCore
+@testable import TesseraPostgres
 
-/// A ledger backend under test. Each case makes a fresh, empty ledger; a PostgreSQL backend is one more case.
+/// A ledger backend under test. Each case makes a fresh, empty ledger.
 enum LedgerBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case inMemory
     case sqlite
+    /// The database named by `TESSERA_TEST_POSTGRES_URL`; each ledger gets a schema of its own.
+    case postgres
+
+    /// Every backend this run can reach: PostgreSQL when configured, and always under CI (where its absence then fails).
+    static let allCases: [LedgerBackend] = TestPostgres.url != nil || TestPostgres.isCI ? [.inMemory, .sqlite, .postgres] : [.inMemory, .sqlite]
 
     var testDescription: String { rawValue }
 
     /// A fresh ledger and the folder holding its files (removed when the handle goes away).
-    func make() throws -> LedgerHandle {
+    func make() async throws -> LedgerHandle {
         let folder = try ScratchFolder()
         switch self {
         case .inMemory: return LedgerHandle(ledger: InMemoryLedger(), folder: folder)
         case .sqlite: return LedgerHandle(ledger: try SQLiteLedger(path: folder.path + "/ledger.sqlite"), folder: folder)
+        case .postgres: return LedgerHandle(ledger: try await TestPostgres.freshLedger(), folder: folder)
         }
+    }
+}
+
+/// The PostgreSQL server the tests use: `TESSERA_TEST_POSTGRES_URL`, set by `.ci/run`.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    static let missing = "set TESSERA_TEST_POSTGRES_URL=postgres://user:password@127.0.0.1:5432/db (apt-get install postgresql; .ci/run starts one) to run the ledger tests against PostgreSQL"
+
+    /// Generous: with the whole suite running on two cores, 60 redemptions of one invitation queue for seconds.
+    static let deadline: Duration = .seconds(60)
+
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String { TestPostgres.missing }
+    }
+
+    /// A ledger in a new, empty PostgreSQL schema of the test database.
+    static func freshLedger() async throws -> PostgresLedger {
+        guard let url else { throw NotConfigured() }
+        let namespace = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return try await PostgresLedger.open(url: url, namespace: namespace, deadline: deadline)
     }
 }
 
@@ -62,7 +90,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 @Suite struct LedgerBehaviourTests {
     @Test(arguments: LedgerBackend.allCases)
     func usesLimitCountsDistinctSubjects(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         for (index, subject) in ["ann", "bob", "cy"].enumerated() {
             let redemption = try await handle.ledger.redeem(request("inv-A", subject, uses: 3))
             #expect(redemption.isNew)
@@ -77,7 +105,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func sameSubjectAgainIsIdempotent(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let first = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1))
         let later = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1, at: now.adding(seconds: 3600)))
         #expect(first.isNew && !later.isNew)
@@ -88,7 +116,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func absentUsesIsUnlimited(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         for index in 0..<40 {
             let redemption = try await handle.ledger.redeem(request("inv-open", "s\(index)", uses: nil))
             #expect(redemption.isNew && redemption.usesTaken == index + 1)
@@ -97,7 +125,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func aSignupCreatesItsAccountOnce(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let created = try await handle.ledger.redeem(request("inv-uid", "u-1042", uses: 1, signup: true))
         #expect(created.isNew)
         let second = await outcome(handle.ledger, request("inv-uid", "u-1042", uses: 1, signup: true, at: now.adding(seconds: 60)))
@@ -109,7 +137,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func invitationsAreCountedSeparately(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         _ = try await handle.ledger.redeem(request("inv-A", "ann", uses: 1))
         #expect(try await handle.ledger.redeem(request("inv-B", "ann", uses: 1)).isNew)
         #expect(await outcome(handle.ledger, request("inv-B", "bob", uses: 1)) == .failure(.usedUp(allowed: 1)))
@@ -119,7 +147,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func acceptancesAreListedOldestFirstAndFilteredByProject(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         _ = try await handle.ledger.redeem(request("inv-A", "ann", uses: nil, project: "lab", at: now.adding(seconds: 20)))
         _ = try await handle.ledger.redeem(request("inv-B", "bob", uses: nil, project: "talk", at: now.adding(seconds: 10)))
         _ = try await handle.ledger.redeem(request("inv-A", "cy", uses: nil, project: "lab", at: now.adding(seconds: 30)))
@@ -134,7 +162,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func pruneRemovesOnlyRowsOfInvitationsExpiredBeforeTheCutoff(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         _ = try await handle.ledger.redeem(request("old", "ann", uses: nil, expires: now.adding(seconds: -2 * day)))
         _ = try await handle.ledger.redeem(request("old", "bob", uses: nil, expires: now.adding(seconds: -2 * day)))
         _ = try await handle.ledger.redeem(request("edge", "ann", uses: nil, expires: now))
@@ -155,7 +183,7 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
 
     @Test(arguments: LedgerBackend.allCases)
     func concurrentRedemptionsNeverExceedTheUses(_ backend: LedgerBackend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = handle.ledger
         let outcomes = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
             for index in 0..<50 {
@@ -177,6 +205,62 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
         #expect(try await ledger.acceptances(ofInvitation: "inv-7").count == 7)
         for result in outcomes {
             if case .success(let redemption) = result { #expect(redemption.usesTaken <= 7) }
+        }
+    }
+}
+
+/// What only a shared database can show: its schema version, and failing closed when it cannot be reached.
+@Suite struct PostgresLedgerTests {
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isCI, Comment(rawValue: TestPostgres.missing)))
+    func twoLedgersOnOneSchemaShareTheirUses() async throws {
+        guard let url = TestPostgres.url else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let namespace = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let first = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        let second = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        _ = try await first.redeem(request("inv-A", "ann", uses: 2))
+        #expect(try await second.redeem(request("inv-A", "bob", uses: 2)).usesTaken == 2)
+        #expect(await outcome(first, request("inv-A", "cy", uses: 2)) == .failure(.usedUp(allowed: 2)))
+        #expect(try await first.acceptances(ofInvitation: "inv-A").map(\.subject) == ["ann", "bob"])
+    }
+
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isCI, Comment(rawValue: TestPostgres.missing)))
+    func aNewerSchemaIsUnavailable() async throws {
+        guard let url = TestPostgres.url else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let namespace = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        let admin = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        try await admin.execute("UPDATE tessera_schema SET version = \(PostgresLedger.schemaVersion + 1)")
+        await #expect(throws: LedgerError.self) { try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline) }
+    }
+
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isCI, Comment(rawValue: TestPostgres.missing)))
+    func aRowDeletedByHandGivesItsUseBack() async throws {
+        let ledger = try await TestPostgres.freshLedger()
+        _ = try await ledger.redeem(request("inv-A", "ann", uses: 1))
+        #expect(await outcome(ledger, request("inv-A", "bob", uses: 1)) == .failure(.usedUp(allowed: 1)))
+        try await ledger.execute("DELETE FROM tessera_acceptance WHERE subject = 'ann'")
+        #expect(try await ledger.redeem(request("inv-A", "bob", uses: 1)).usesTaken == 1)
+    }
+
+    @Test func anUnreachableDatabaseIsUnavailableWithinTheDeadline() async throws {
+        // Nothing listens on port 1 of loopback: the connection is refused.
+        let start = ContinuousClock.now
+        await #expect(throws: LedgerError.self) {
+            try await PostgresLedger.open(url: "postgres://tessera:secret-password@127.0.0.1:1/tessera", deadline: .seconds(2))
+        }
+        // Generous: on a loaded machine (the whole suite at once on two cores) the answer itself waits for a thread.
+        #expect(ContinuousClock.now - start < .seconds(60))
+        do {
+            _ = try await PostgresLedger.open(url: "postgres://tessera:secret-password@127.0.0.1:1/tessera", deadline: .seconds(1))
+        } catch {
+            #expect(!"\(error)".contains("secret-password"), "the password is never in a message")
+            guard case .unavailable = error else { Issue.record("expected unavailable, got \(error)"); return }
+        }
+    }
+
+    @Test func badURLsAreRefused() async {
+        for url in ["postgres://127.0.0.1/db", "postgres:///db", "postgres://u:p@h/db?sslmode=sometimes", "postgres://u:p@h/db?application=x"] {
+            await #expect(throws: LedgerError.self, "\(url)") { try await PostgresLedger.open(url: url, deadline: .seconds(1)) }
         }
     }
 }
@@ -286,7 +370,10 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
         #expect(FileSystem.exists(site.state + "/ledger.sqlite"))
         #expect(try await LedgerLocation.sqlite(path: folder.path + "/absent.sqlite").openExisting() == nil)
         #expect(!FileSystem.exists(folder.path + "/absent.sqlite"), "looking never creates a ledger")
-        await #expect(throws: LedgerError.self) { try await LedgerLocation.postgres(url: "postgres://db/x").open() }
+        // No opener is registered in this process (only tessera-verify registers one).
+        await #expect(throws: LedgerError.unavailable("the PostgreSQL ledger is only available to tessera-verify")) {
+            try await LedgerLocation.postgres(url: "postgres://db/x").open()
+        }
     }
 
     private static func isUnavailable(_ body: () throws -> SQLiteLedger) -> Bool {

@@ -48,8 +48,8 @@ public enum LedgerLocation: Sendable, Equatable, CustomStringConvertible {
                 }
             }
             return try SQLiteLedger(path: path)
-        case .postgres:
-            throw .unavailable("the PostgreSQL ledger is not available in this build")
+        case .postgres(let url):
+            return try await openPostgres(url: url)
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import PostgresNIO
+import TesseraCore
+
+/// The connection settings named by a `postgres://user:password@host:port/database?sslmode=…` URL.
+///
+/// `sslmode` follows libpq: `disable` (the default here, and `allow`/`prefer` are taken as it)
+/// sends nothing encrypted; `require` encrypts without checking the certificate; `verify-ca`
+/// checks it against the system's roots; `verify-full` also checks the host name.
+struct PostgresSettings: Sendable {
+    /// How the connection is encrypted.
+    enum Encryption: String, Sendable {
+        case disable, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    var host: String
+    var port: Int
+    var username: String
+    var password: String?
+    var database: String?
+    var encryption: Encryption
+    /// The PostgreSQL schema that holds the tables, when not the role's default one.
+    var namespace: String?
+    /// The URL with its password hidden, for messages.
+    var redacted: String
+
+    init(url: String) throws(LedgerError) {
+        redacted = LedgerLocation.postgres(url: url).description
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
+            throw .unavailable("\(redacted): not a postgres:// URL")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw .unavailable("\(redacted): names no host: write postgres://user:password@host:port/database")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw .unavailable("\(redacted): names no user: write postgres://user:password@host:port/database")
+        }
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        port = components.port ?? 5432
+        username = user
+        password = components.password
+        let name = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = name.isEmpty ? nil : name
+        encryption = .disable
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                switch item.value ?? "" {
+                case "disable", "allow", "prefer": encryption = .disable
+                case let mode:
+                    guard let known = Encryption(rawValue: mode) else {
+                        throw .unavailable("\(redacted): sslmode=\(mode) is not disable, require, verify-ca or verify-full")
+                    }
+                    encryption = known
+                }
+            default:
+                throw .unavailable("\(redacted): unknown parameter \(item.name) (only sslmode is understood)")
+            }
+        }
+    }
+
+    /// The pool's configuration: a few connections, connecting within `connectTimeout`.
+    func configuration(connectTimeout: Duration) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        configuration.options.connectTimeout = connectTimeout
+        configuration.options.maximumConnections = 16
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
+        if let namespace { configuration.options.additionalStartupParameters = [("search_path", namespace)] }
+        return configuration
+    }
+
+    private var tls: PostgresClient.Configuration.TLS {
+        var context = TLSConfiguration.makeClientConfiguration()
+        switch encryption {
+        case .disable: return .disable
+        case .require: context.certificateVerification = .none
+        case .verifyCA: context.certificateVerification = .noHostnameVerification
+        case .verifyFull: context.certificateVerification = .fullVerification
+        }
+        return .require(context)
+    }
+}
