@@ -52,17 +52,18 @@ enum LedgerBenchmark {
         }
     }
 
-    /// Redemptions of one unlimited invitation by new subjects, from `clients` concurrent tasks, for about `seconds`.
-    static func redemptionRate(_ ledger: SQLiteLedger, clients: Int, seconds: Double, counter: SubjectCounter) async throws -> Double {
+    /// Redemptions by new subjects from `clients` concurrent tasks for about `seconds`: of one unlimited invitation, or of one per client.
+    static func redemptionRate(_ ledger: any Ledger, clients: Int, shared: Bool = true, seconds: Double, counter: SubjectCounter) async throws -> Double {
         let start = Measure.now()
         let deadline = start + UInt64(seconds * 1e9)
         let expires = Timestamp.now.adding(seconds: 3600)
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<clients {
+            for client in 0..<clients {
                 group.addTask {
                     var done = 0
+                    let invitation = shared ? "bench-invitation" : "bench-invitation-\(client)"
                     while Measure.now() < deadline {
-                        let acceptance = Acceptance(invitationID: "bench-invitation", subject: "s\(counter.next())", project: "bench", role: "viewer",
+                        let acceptance = Acceptance(invitationID: invitation, subject: "s\(counter.next())", project: "bench", role: "viewer",
                                                     acceptedAt: .now, expiresAt: expires)
                         let redemption = try await ledger.redeem(RedemptionRequest(acceptance: acceptance, maximumUses: nil))
                         precondition(redemption.isNew)

@@ -26,12 +26,12 @@ enum PostgresBenchmark {
         let counter = LedgerBenchmark.SubjectCounter()
 
         // One round first, unmeasured: the pool opens its connections.
-        _ = try await rate(postgres, clients: clients, shared: true, seconds: 0.3, counter: counter)
+        _ = try await LedgerBenchmark.redemptionRate(postgres, clients: clients, shared: true, seconds: 0.3, counter: counter)
         var sqliteRates: [Double] = [], sharedRates: [Double] = [], separateRates: [Double] = []
         for _ in 0..<rounds {
-            sqliteRates.append(try await rate(sqlite, clients: clients, shared: true, seconds: roundSeconds, counter: counter))
-            sharedRates.append(try await rate(postgres, clients: clients, shared: true, seconds: roundSeconds, counter: counter))
-            separateRates.append(try await rate(postgres, clients: clients, shared: false, seconds: roundSeconds, counter: counter))
+            sqliteRates.append(try await LedgerBenchmark.redemptionRate(sqlite, clients: clients, shared: true, seconds: roundSeconds, counter: counter))
+            sharedRates.append(try await LedgerBenchmark.redemptionRate(postgres, clients: clients, shared: true, seconds: roundSeconds, counter: counter))
+            separateRates.append(try await LedgerBenchmark.redemptionRate(postgres, clients: clients, shared: false, seconds: roundSeconds, counter: counter))
         }
         let host = LedgerLocation.postgres(url: url).description
         return [
@@ -40,30 +40,5 @@ enum PostgresBenchmark {
             Measure.line("PostgreSQL: redemptions/s, one invitation", Measure.format(Measure.median(sharedRates)), "serialised by its row lock"),
             Measure.line("PostgreSQL: redemptions/s, one invitation per client", Measure.format(Measure.median(separateRates))),
         ]
-    }
-
-    /// Redemptions by new subjects from `clients` concurrent tasks for about `seconds`: of one unlimited invitation, or of one per client.
-    static func rate(_ ledger: any Ledger, clients: Int, shared: Bool, seconds: Double, counter: LedgerBenchmark.SubjectCounter) async throws -> Double {
-        let start = Measure.now()
-        let deadline = start + UInt64(seconds * 1e9)
-        let expires = Timestamp.now.adding(seconds: 3600)
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    var done = 0
-                    let invitation = shared ? "bench-invitation" : "bench-invitation-\(client)"
-                    while Measure.now() < deadline {
-                        let acceptance = Acceptance(invitationID: invitation, subject: "s\(counter.next())", project: "bench", role: "viewer",
-                                                    acceptedAt: .now, expiresAt: expires)
-                        let redemption = try await ledger.redeem(RedemptionRequest(acceptance: acceptance, maximumUses: nil))
-                        precondition(redemption.isNew)
-                        done += 1
-                    }
-                    return done
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        return Double(total) / (Double(Measure.now() - start) / 1e9)
     }
 }
