@@ -13,6 +13,20 @@ public struct SiteOptions: ParsableArguments {
 
     /// The site folder these options name.
     public var folder: SiteFolder { SiteFolder(root: site, keys: keys) }
+
+    /// The site's `tessera.toml` (defaults when there is none); a bad line is a usage error naming it.
+    public func settings() throws(CommandLineError) -> Settings {
+        try Self.settings(of: folder)
+    }
+
+    /// The `tessera.toml` of any site folder, with the same error form.
+    public static func settings(of folder: SiteFolder) throws(CommandLineError) -> Settings {
+        do {
+            return try Settings.load(folder)
+        } catch {
+            throw CommandLineError(error.description, hint: "fix that line of tessera.toml (flags override its settings)")
+        }
+    }
 }
 
 /// Parsing helpers shared by both tools, each returning a `CommandLineError` that names its flag.

@@ -8,7 +8,7 @@ public struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The revocation list: revoked.txt, or a signed revoked.paseto from 'tessera build' (default: <site>/revoked.txt; a missing default means nothing is revoked).", valueName: "file"))
     public var revoked: String?
 
-    @Option(name: .long, help: ArgumentHelp("Accept only invitations minted for this audience.", valueName: "aud"))
+    @Option(name: .long, help: ArgumentHelp("Accept only invitations minted for this audience (default: audience from tessera.toml).", valueName: "aud"))
     public var audience: String?
 
     @Option(name: .long, help: ArgumentHelp("Clock skew tolerated on exp, nbf and iat, e.g. 60s or 2m.", valueName: "span"))
@@ -29,6 +29,8 @@ public struct VerifierOptions: ParsableArguments {
             throw CommandLineError("no public keys in \(folder.keys)", hint: "copy NAME.public.pem from the site that mints, or run 'tessera keys export --format pem'")
         }
         let leewaySeconds = try OptionValue.seconds(leeway, flag: "--leeway")
+        let audience: String?
+        if let flag = self.audience { audience = flag } else { audience = try site.settings().audience }
         return Verifier(keyring: keyring, revocations: try loadRevocationList(keyring: keyring), audience: audience, leeway: leewaySeconds)
     }
 

@@ -157,7 +157,7 @@ public struct KeyStore: Sendable {
         let bytes: [UInt8]?
         do { bytes = try FileSystem.readIfPresent(path, limit: 1024) } catch { throw .file(error) }
         guard let bytes else { return nil }
-        let name = String(decoding: bytes, as: UTF8.self).trimmingCharacters()
+        let name = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
         guard Name.isValidProjectOrRole(name) else { throw .invalidKeyFile(path: path, why: "does not hold a key name") }
         return name
     }
@@ -167,15 +167,5 @@ public struct KeyStore: Sendable {
         if FileSystem.exists(secretPath(name)) || FileSystem.exists(publicPath(name)) {
             throw .badName(name, why: "a key with this name already exists")
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") }),
-              let last = scalars.lastIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") })
-        else { return "" }
-        return String(scalars[first...last])
     }
 }

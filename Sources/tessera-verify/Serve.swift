@@ -48,37 +48,18 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let site = verifier.site.folder
-        let settings: Settings
-        do {
-            settings = try Settings.load(site)
-        } catch {
-            throw CommandLineError(error.description, hint: "fix that line of tessera.toml, or move the file away")
-        }
+        let settings = try verifier.site.settings()
         let configuration = try makeConfiguration(settings: settings)
         guard Gateway.logLevels.contains(logLevel) else {
             throw CommandLineError("--log-level: \"\(logLevel)\" is not a log level", hint: "use one of \(Gateway.logLevels.joined(separator: ", "))")
         }
-        let ledger = try await LedgerOptions.open(try ledgerLocation(settings: settings, site: site))
+        let ledger = try await LedgerOptions.open(try ledgerOptions.location(in: site))
         do {
             try await Gateway.serve(configuration, ledger: ledger, logLevel: logLevel)
         } catch let error as GatewayError {
             throw CommandLineError(error.message, hint: error.hint)
         } catch {
             throw CommandLineError("cannot serve on \(configuration.listen): \(error)", hint: "choose another --listen address or stop what is using it")
-        }
-    }
-
-    /// `--ledger`, else `ledger` from tessera.toml (an SQLite path there is relative to the site), else the site's own.
-    func ledgerLocation(settings: Settings, site: SiteFolder) throws(CommandLineError) -> LedgerLocation {
-        guard ledgerOptions.ledger == nil, let text = settings.ledger else { return try ledgerOptions.location(in: site) }
-        do {
-            let location = try LedgerLocation(parsing: text)
-            if case .sqlite(let path) = location { return .sqlite(path: FileSystem.join(site.root, path)) }
-            return location
-        } catch {
-            let why: String
-            if case .unavailable(let text) = error { why = text } else { why = "not a ledger location" }
-            throw CommandLineError("\(site.settings): ledger: \(why)", hint: "for example ledger = \"sqlite:state/ledger.sqlite\"")
         }
     }
 

@@ -5,11 +5,7 @@ import TesseraSite
 /// Loading a site's settings and templates, with errors in the command-line form.
 enum SiteSettings {
     static func load(_ site: SiteFolder) throws(CommandLineError) -> Settings {
-        do {
-            return try Settings.load(site)
-        } catch {
-            throw CommandLineError(error.description, hint: "see the settings in README.md; flags override them")
-        }
+        try SiteOptions.settings(of: site)
     }
 
     static func renderer(_ site: SiteFolder, _ settings: Settings) throws(CommandLineError) -> SiteRenderer {

@@ -140,3 +140,36 @@ import Testing
         }
     }
 }
+
+/// Settings a verifier takes from the site's tessera.toml when no flag gives them (DESIGN §5, issue 6).
+@Suite struct VerifierSettingsTests {
+    @Test func ledgerAndAudienceComeFromTesseraToml() throws {
+        let site = try TemporaryFolder()
+        try site.write("tessera.toml", "audience = \"gw.example.org\"\nledger = \"sqlite:elsewhere/ledger.sqlite\"\n")
+        let minted = try Binary.tessera("mint", "--project", "lab", "--role", "viewer", "--json", in: site.url)
+        let token = try #require(minted.json?["token"] as? String)
+
+        let redeemed = try Binary.verify("check", "--redeem", "--subject", "alice@example.org", "--json", token, in: site.url)
+        #expect(redeemed.status == 0, "\(redeemed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: site.file("elsewhere/ledger.sqlite").path), "the ledger named in tessera.toml, relative to the site")
+        #expect(!FileManager.default.fileExists(atPath: site.file("state/ledger.sqlite").path))
+        let members = try Binary.verify("members", "--json", in: site.url)
+        #expect(members.status == 0)
+        #expect(members.json?["subject"] as? String == "alice@example.org")
+
+        // A flag still wins over the file.
+        #expect(try Binary.verify("check", "--redeem", "--subject", "bob@example.org", "--ledger", "sqlite:flag.sqlite", token, in: site.url).status == 0)
+        #expect(FileManager.default.fileExists(atPath: site.file("flag.sqlite").path))
+
+        // The site's audience applies to plain checks too: an invitation minted without it is not for this verifier.
+        let other = try Binary.tessera("mint", "--project", "lab", "--role", "viewer", "--json", "--audience", "elsewhere.example.org", in: site.url)
+        let foreign = try #require(other.json?["token"] as? String)
+        #expect(try Binary.verify("check", foreign, in: site.url).status == 14)
+        #expect(try Binary.verify("check", "--audience", "elsewhere.example.org", foreign, in: site.url).status == 0)
+
+        try site.write("tessera.toml", "ledger = \"mysql://nope\"\n")
+        let bad = try Binary.verify("check", "--redeem", "--subject", "carol@example.org", token, in: site.url)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("tessera.toml: ledger:"), "\(bad.stderr)")
+    }
+}
