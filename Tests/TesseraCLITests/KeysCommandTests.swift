@@ -86,6 +86,19 @@ import Testing
         #expect(try Binary.verify("check", token, in: site.url).status == 0)
     }
 
+    @Test func keysUseChoosesTheSigningKey() throws {
+        let site = try TemporaryFolder()
+        #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
+        #expect(try Binary.tessera("keys", "new", "--name", "spare", "--no-sign", in: site.url).status == 0)
+        #expect(try Binary.tessera("mint", "--project", "p", "--role", "viewer", in: site.url).stdout.contains("(signed with key main)"))
+        #expect(try Binary.tessera("keys", "use", "spare", in: site.url).status == 0)
+        #expect(try Binary.tessera("mint", "--project", "p", "--role", "viewer", in: site.url).stdout.contains("(signed with key spare)"))
+        #expect(try Binary.tessera("keys", "list", in: site.url).stdout.contains("* spare"))
+        let missing = try Binary.tessera("keys", "use", "nope", in: site.url)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no secret key named nope"))
+    }
+
     @Test func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemoved() throws {
         let site = try MintedSite("--project", "p", "--role", "viewer")
         let new = try Binary.tessera("keys", "new", "--name", "next", in: site.folder.url)

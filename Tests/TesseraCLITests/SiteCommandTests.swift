@@ -125,3 +125,38 @@ import Testing
         #expect(refused.stderr.contains("--email"))
     }
 }
+
+@Suite struct MintSettingsTests {
+    @Test func rolesAndDefaultRoleFromSettingsAreEnforced() throws {
+        let site = try TemporaryFolder()
+        try site.write("tessera.toml", "roles = [\"viewer\", \"editor\"]\ndefault_role = \"editor\"\ndefault_expiry = \"36h\"\n")
+        let minted = try Binary.tessera("mint", "--project", "lab", "--json", in: site.url)
+        #expect(minted.status == 0, "\(minted.stderr)")
+        let token = try #require(minted.json?["token"] as? String)
+        let claims = try #require(try Binary.tessera("show", "--json", token, in: site.url).json?["claims"] as? [String: Any])
+        #expect(claims["role"] as? String == "editor", "default_role applies when --role is absent")
+        let iat = try #require(ISO8601DateFormatter().date(from: claims["iat"] as! String))
+        let exp = try #require(ISO8601DateFormatter().date(from: claims["exp"] as! String))
+        #expect(exp.timeIntervalSince(iat) == 36 * 3600, "default_expiry applies when --expires is absent")
+
+        let refused = try Binary.tessera("mint", "--project", "lab", "--role", "admin", in: site.url)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--role: admin is not one of the roles in"))
+    }
+
+    @Test func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddress() throws {
+        let site = try TemporaryFolder()
+        try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")
+        let drawn = try Binary.tessera("mint", "--project", "talk", "--role", "viewer", "--qr", in: site.url)
+        #expect(drawn.status == 0)
+        let art = drawn.stdout.split(separator: "\n").filter { $0.contains("\u{1B}[") }
+        #expect(art.count >= 15, "a version-4 code is 33 modules: about 19 half-block lines with the quiet zone")
+        #expect(art.allSatisfy { $0.contains("█") || $0.contains("▀") || $0.contains("▄") || $0.contains(" ") })
+
+        let bare = try TemporaryFolder()
+        let none = try Binary.tessera("mint", "--project", "talk", "--role", "viewer", "--qr", in: bare.url)
+        #expect(none.status == 0)
+        #expect(!none.stdout.contains("\u{1B}["))
+        #expect(none.stderr.contains("no QR code"))
+    }
+}
