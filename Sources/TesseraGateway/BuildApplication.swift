@@ -44,10 +44,9 @@ public func buildApplication(
     router.get("/metrics", use: health.metrics)
 
     let reload = ReloadService(store: store, cache: cache, metrics: metrics, interval: configuration.reloadInterval, logger: logger)
-    let idle = configuration.idleTimeout.components
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        server: GatewayChannel.builder(configuration),
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: nil),
         services: [reload],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listen.port) },

@@ -6,6 +6,7 @@ import Hummingbird
 /// it) answers the proxy's subrequest with 200, 401, 403 or 503 and nothing else; `/join`
 /// redeems an invitation from a link page and sets the cookies; `/healthz` and `/metrics`
 /// are for operators. A background service reloads `revoked.txt` and the keys folder.
+/// `GatewayChannel` bounds what each connection may cost: header and body caps, read timeouts.
 public enum Gateway {
     /// The decision endpoint; any path below it is the same endpoint (Envoy appends the original path).
     static let verifyPath = "/verify"

@@ -59,4 +59,17 @@ public struct GatewayConfiguration: Sendable {
         /// Never (local development over http).
         case never
     }
+
+    /// The most bytes of request URI, header names and values one request may carry; more is answered 431 and the connection closed.
+    ///
+    /// The default, 32 KiB, is what nginx accepts by default (four 8 KiB header buffers), so
+    /// the gateway is never the tighter limit behind it, and fits a maximum-size token
+    /// (`SignedToken.maximumLength`) twice, as bearer and cookie, with room for the rest.
+    public var maxHeaderBytes = 32 << 10
+    /// How long a client may take to send one request, head and body, from its first byte
+    /// (or from connecting); a slower one is disconnected. The keep-alive wait between
+    /// requests is `idleTimeout`.
+    public var readTimeout: Duration = .seconds(10)
+    /// The largest request body read (a `/join` form); a bigger one is answered 413 without being buffered.
+    public static let maxBodyBytes = 16 << 10
 }

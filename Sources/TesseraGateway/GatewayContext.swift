@@ -20,5 +20,5 @@ public struct GatewayContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The largest `/join` form body read: a token is at most 8 KiB.
-    public var maxUploadSize: Int { 16 << 10 }
+    public var maxUploadSize: Int { GatewayConfiguration.maxBodyBytes }
 }

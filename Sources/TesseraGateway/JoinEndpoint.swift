@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import TesseraCore
 
 /// `GET /join?token=…` and `POST /join` (form field `token`): redeem, set the cookies, and send the browser on with 303.
@@ -20,9 +21,15 @@ struct JoinEndpoint: Sendable {
     /// `POST /join` with an `application/x-www-form-urlencoded` body, as the link page's Join button sends it.
     @Sendable func post(_ request: Request, context: GatewayContext) async -> Response {
         var request = request
+        // A declared length over the cap is refused before reading; a chunked body is read only up to it.
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > context.maxUploadSize {
+            return page(.tooLarge, request: request, context: context, outcome: "too_large")
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            return page(.tooLarge, request: request, context: context, outcome: "too_large")
         } catch {
             return page(.unreadableForm, request: request, context: context, outcome: "unreadable_form")
         }
@@ -88,6 +95,8 @@ struct JoinEndpoint: Sendable {
         headers[HeaderName("Referrer-Policy")!] = "no-referrer"
         headers[HeaderName("X-Robots-Tag")!] = "noindex"
         headers[VerifyEndpoint.reasonField] = outcome
+        // The rest of an over-size body is not worth reading: `ConnectionGuard` closes the connection once this is sent.
+        if page.status == 413 { headers[.connection] = "close" }
         return Response(status: HTTPResponse.Status(code: page.status), headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: page.html)))
     }

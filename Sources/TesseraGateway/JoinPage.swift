@@ -5,7 +5,7 @@ import TesseraCore
 /// Self-contained (no scripts, images or style sheets from elsewhere), every claim-derived
 /// text HTML-escaped, and never the token.
 struct JoinPage: Equatable {
-    /// The HTTP status: 400 for a damaged or foreign link, 410 for one that will never work again, 403 for one that needs something else, 503 when the ledger is down.
+    /// The HTTP status: 400 for a damaged or foreign link, 410 for one that will never work again, 403 for one that needs something else, 503 when the ledger is down, 413 for an over-size form.
     let status: Int
     /// The headline.
     let title: String
@@ -83,6 +83,11 @@ struct JoinPage: Equatable {
     static let unreadableForm = JoinPage(status: 400, title: "This request could not be read",
                                          message: "Use the Join button on the invitation page, or open the invitation link again.",
                                          detail: nil)
+
+    /// The page for a form bigger than any invitation needs.
+    static let tooLarge = JoinPage(status: 413, title: "This request is too large",
+                                   message: "It is bigger than any invitation. Use the Join button on the invitation page, or open the invitation link again.",
+                                   detail: nil)
 
     /// The page as a complete HTML document.
     var html: String {

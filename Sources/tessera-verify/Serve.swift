@@ -40,6 +40,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The most verified signatures kept in memory; 0 turns the cache off (default 4096).", valueName: "n"))
     var cacheSize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("The most bytes of request URI and headers; a bigger request is refused with 431 (default 32768).", valueName: "n"))
+    var maxHeaderBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The longest a client may take to send one request, head and body, or leave an answer unread, e.g. 10s (default 10s); a slower one is disconnected.", valueName: "span"))
+    var readTimeout: String?
+
     @Option(name: .long, help: ArgumentHelp("Event loop threads (default: half the cores, at least 1, leaving the rest to the proxy).", valueName: "n"))
     var threads: Int?
 
@@ -112,6 +118,19 @@ struct Serve: AsyncParsableCommand {
         if let cacheSize {
             guard cacheSize >= 0 else { throw CommandLineError("--cache-size: must be 0 or more") }
             configuration.signatureCacheSize = cacheSize
+        }
+        if let bytes = maxHeaderBytes ?? table.maxHeaderBytes {
+            let range = Settings.Gateway.maxHeaderBytesRange
+            guard range.contains(bytes) else { throw CommandLineError("--max-header-bytes: must be between \(range.lowerBound) and \(range.upperBound)") }
+            configuration.maxHeaderBytes = bytes
+        }
+        if let text = readTimeout {
+            let range = Settings.Gateway.readTimeoutRange
+            let seconds = try OptionValue.seconds(text, flag: "--read-timeout")
+            guard range.contains(seconds) else { throw CommandLineError("--read-timeout: must be between \(range.lowerBound)s and \(range.upperBound)s") }
+            configuration.readTimeout = .seconds(seconds)
+        } else if let seconds = table.readTimeout {
+            configuration.readTimeout = .seconds(seconds)
         }
         if let threads {
             guard (1...256).contains(threads) else { throw CommandLineError("--threads: must be between 1 and 256") }

@@ -143,7 +143,9 @@ import TesseraMint
                 #expect(response.status.code == 400)
             }
             try await client.execute(uri: "/join", method: .post, body: ByteBuffer(repeating: UInt8(ascii: "a"), count: 100_000)) { response in
-                #expect(response.status.code == 400)
+                #expect(response.status.code == 413)
+                #expect(response.headers[header("X-Tessera-Reason")] == "too_large")
+                #expect(String(buffer: response.body).contains("This request is too large"))
             }
         }
     }

@@ -17,6 +17,8 @@ import Testing
             [gateway]
             listen = "127.0.0.1:9000"
             trusted_proxies = ["127.0.0.1/32"]
+            max_header_bytes = 16384
+            read_timeout = "30s"
             """)
         #expect(settings.baseURL == "https://invites.example.org/")
         #expect(settings.joinURL == "https://gw.example.org/join/{project}")
@@ -26,6 +28,9 @@ import Testing
         #expect(settings.ledger == "sqlite:state/l.sqlite")
         #expect(settings.gateway.listen == "127.0.0.1:9000")
         #expect(settings.gateway.trustedProxies == ["127.0.0.1/32"])
+        #expect(settings.gateway.maxHeaderBytes == 16384)
+        #expect(settings.gateway.readTimeout == 30)
+        #expect(try Settings.parse("[gateway]\nread_timeout = 5").gateway.readTimeout == 5)
     }
 
     @Test(arguments: [
@@ -39,6 +44,11 @@ import Testing
         ("\n\nissuer = \"unterminated", 3, "not closed"),
         ("[nope]\nx = 1", 1, "unknown table"),
         ("[gateway]\ncolour = \"red\"", 2, "unknown key colour in [gateway]"),
+        ("[gateway]\n\nmax_header_bytes = 1024", 3, "max_header_bytes must be a number of bytes from 12288 to 1048576"),
+        ("[gateway]\nmax_header_bytes = \"32k\"", 2, "max_header_bytes must be a number of bytes"),
+        ("[gateway]\nread_timeout = \"soon\"", 2, "read_timeout must be a length of time from 1s to 3600s"),
+        ("[gateway]\nread_timeout = \"0s\"", 2, "read_timeout must be a length of time"),
+        ("[gateway]\nread_timeout = \"2h\"", 2, "read_timeout must be a length of time"),
         ("base_url = \"https://a/\" trailing", 1, "unexpected text"),
         ("key-without-value", 1, "expected '='"),
     ])

@@ -16,6 +16,8 @@
 /// identity_header = "X-Forwarded-User"
 /// trusted_proxies = ["127.0.0.1/32", "::1/128"]
 /// project_from_path = "/projects/{project}/"
+/// max_header_bytes = 32768                          # request URI and headers; more is refused with 431
+/// read_timeout = "10s"                              # the longest a client may take to send one request
 /// ```
 public struct Settings: Sendable, Equatable {
     public var baseURL: String?
@@ -36,6 +38,15 @@ public struct Settings: Sendable, Equatable {
         public var identityHeader: String?
         public var trustedProxies: [String]?
         public var projectFromPath: String?
+        /// `max_header_bytes`, in bytes.
+        public var maxHeaderBytes: Int?
+        /// `read_timeout`, in seconds.
+        public var readTimeout: Int64?
+
+        /// The header caps accepted: room for a maximum-size token and the usual headers, up to 1 MiB.
+        public static let maxHeaderBytesRange = (SignedToken.maximumLength + 4096)...(1 << 20)
+        /// The read timeouts accepted, in seconds.
+        public static let readTimeoutRange: ClosedRange<Int64> = 1...3600
 
         public init() {}
     }
@@ -113,8 +124,25 @@ public struct Settings: Sendable, Equatable {
             case ("gateway", "identity_header"): settings.gateway.identityHeader = try string()
             case ("gateway", "trusted_proxies"): settings.gateway.trustedProxies = try strings()
             case ("gateway", "project_from_path"): settings.gateway.projectFromPath = try string()
+            case ("gateway", "max_header_bytes"):
+                let range = Gateway.maxHeaderBytesRange
+                guard case .integer(let bytes) = entry.value, range.contains(Int(clamping: bytes)) else {
+                    throw fail("max_header_bytes must be a number of bytes from \(range.lowerBound) to \(range.upperBound)")
+                }
+                settings.gateway.maxHeaderBytes = Int(bytes)
+            case ("gateway", "read_timeout"):
+                let range = Gateway.readTimeoutRange
+                let seconds: Int64? = switch entry.value {
+                case .integer(let number): number
+                case .string(let text): TimeSpan.seconds(in: text)
+                default: nil
+                }
+                guard let seconds, range.contains(seconds) else {
+                    throw fail("read_timeout must be a length of time from \(range.lowerBound)s to \(range.upperBound)s, such as \"10s\"")
+                }
+                settings.gateway.readTimeout = seconds
             case (let table?, let key) where table == "gateway":
-                throw fail("unknown key \(key) in [gateway]; known: listen, redirect, identity_header, trusted_proxies, project_from_path")
+                throw fail("unknown key \(key) in [gateway]; known: listen, redirect, identity_header, trusted_proxies, project_from_path, max_header_bytes, read_timeout")
             case (let table?, _):
                 throw fail("unknown table [\(table)]; known: [gateway]")
             case (nil, let key):
