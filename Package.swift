@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -78,6 +80,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fetches a published revoked.paseto by URL: only `tessera-verify` links it.
+        .target(
+            name: "TesseraFetch",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "TesseraCLI",
             dependencies: [
@@ -96,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "tessera-verify",
             dependencies: [
-                "TesseraCore", "TesseraCLI", "TesseraGateway", "TesseraPostgres",
+                "TesseraCore", "TesseraCLI", "TesseraGateway", "TesseraPostgres", "TesseraFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRuntime

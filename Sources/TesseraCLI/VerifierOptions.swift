@@ -5,7 +5,7 @@ import TesseraCore
 public struct VerifierOptions: ParsableArguments {
     @OptionGroup public var site: SiteOptions
 
-    @Option(name: .long, help: ArgumentHelp("The revocation list: revoked.txt, or a signed revoked.paseto from 'tessera build' (default: <site>/revoked.txt; a missing default means nothing is revoked).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The revocation list: revoked.txt, a signed revoked.paseto from 'tessera build', or the http(s):// address where one is published (default: <site>/revoked.txt; a missing default means nothing is revoked).", valueName: "file|url"))
     public var revoked: String?
 
     @Option(name: .long, help: ArgumentHelp("Accept only invitations minted for this audience (default: audience from tessera.toml).", valueName: "aud"))
@@ -16,8 +16,8 @@ public struct VerifierOptions: ParsableArguments {
 
     public init() {}
 
-    /// Loads the keyring and the revocation list; any problem is a configuration error (exit 2) naming the file.
-    public func makeVerifier() throws(CommandLineError) -> Verifier {
+    /// Loads the keyring and the revocation list; any problem is a configuration error (exit 2) naming the file or address.
+    public func makeVerifier() async throws(CommandLineError) -> Verifier {
         let folder = site.folder
         let keyring: Keyring
         do {
@@ -31,47 +31,33 @@ public struct VerifierOptions: ParsableArguments {
         let leewaySeconds = try OptionValue.seconds(leeway, flag: "--leeway")
         let audience: String?
         if let flag = self.audience { audience = flag } else { audience = try site.settings().audience }
-        return Verifier(keyring: keyring, revocations: try loadRevocationList(keyring: keyring), audience: audience, leeway: leewaySeconds)
+        return Verifier(keyring: keyring, revocations: try await loadRevocationList(keyring: keyring), audience: audience, leeway: leewaySeconds)
     }
 
-    /// Reads the revocation list named by `--revoked`, or the site's; a signed list is verified with `keyring`.
-    public func loadRevocationList(keyring: Keyring) throws(CommandLineError) -> RevocationList {
-        let path = revoked ?? site.folder.revocationList
-        let bytes: [UInt8]?
+    /// Where `--revoked` points, or the site's `revoked.txt`.
+    public func revocationSource() throws(CommandLineError) -> RevocationSource {
+        guard let revoked else { return .file(site.folder.revocationList) }
         do {
-            bytes = revoked == nil ? try FileSystem.readIfPresent(path) : try FileSystem.read(path)
+            return try RevocationSource(parsing: revoked)
         } catch {
-            throw CommandLineError(error.description, hint: revoked == nil ? nil : "check the --revoked path")
-        }
-        guard let bytes else { return RevocationList() }
-        if bytes.starts(with: SignedToken.header.utf8) {
-            return try loadSignedRevocationList(bytes, path: path, keyring: keyring)
-        }
-        do {
-            return try RevocationList(parsing: bytes)
-        } catch {
-            throw CommandLineError("\(path):\(error.line): \(error.message)", hint: "fix or remove that line; '#' starts a comment")
+            throw CommandLineError("--revoked: \"\(revoked)\" \(error.message)", hint: "give a file path, or the https:// address of a published revoked.paseto")
         }
     }
 
-    /// Verifies a signed list and refuses one older than the newest this site has seen, which `state/` remembers.
-    private func loadSignedRevocationList(_ bytes: [UInt8], path: String, keyring: Keyring) throws(CommandLineError) -> RevocationList {
-        let folder = site.folder
-        let memo = FileSystem.join(folder.state, "revocation-list.iat")
-        let held = ((try? FileSystem.readIfPresent(memo, limit: 64)) ?? nil)
-            .flatMap { Timestamp(rfc3339: String(decoding: $0, as: UTF8.self).trimmingASCIIWhitespace()) }
-        let signed: SignedRevocationList
+    /// Reads the revocation list, verifying a signed one with `keyring` and refusing one older than the newest this site has accepted.
+    public func loadRevocationList(keyring: Keyring) async throws(CommandLineError) -> RevocationList {
+        let source = try revocationSource()
         do {
-            signed = try SignedRevocationList(verifying: bytes, keyring: keyring, notOlderThan: held)
+            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: site.folder), required: revoked != nil).list
         } catch {
-            throw CommandLineError("\(path): \(error)", hint: "fetch the current revoked.paseto published by 'tessera build'")
-        }
-        if held.map({ signed.issuedAt > $0 }) ?? true {
-            // Best effort: a verifier that cannot write state/ still checks this list, it only cannot remember it.
-            if (try? FileSystem.makeDirectory(folder.state, mode: 0o700)) != nil {
-                try? FileSystem.writeAtomically(memo, contents: Array((signed.issuedAt.rfc3339 + "\n").utf8))
+            let hint: String?
+            switch (error.kind, source) {
+            case (.malformedLine, _): hint = "fix or remove that line; '#' starts a comment"
+            case (.refused, _): hint = "use the current revoked.paseto published by 'tessera build', signed by a key in \(site.folder.keys)"
+            case (.unreadable, .url): hint = "check the address, or pass a local copy with --revoked FILE; nothing is checked without the list"
+            case (.unreadable, .file): hint = revoked == nil ? nil : "check the --revoked path"
             }
+            throw CommandLineError(error.description, hint: hint)
         }
-        return signed.list
     }
 }

@@ -13,10 +13,12 @@ import TesseraCore
 ///   - ledger: where acceptances are recorded; a throwing ledger makes every redeeming decision 503.
 ///   - logger: the log every request and reload writes to (never a token).
 ///   - onServerRunning: called with the bound port once the server accepts connections (useful with port 0).
+///   - revocations: the list already fetched, when `configuration.revocationSource` is a URL (`Gateway.fetchRevocations`).
 /// - Throws: `GatewayError` when the keys or the revocation list cannot be loaded at start-up.
 public func buildApplication(
     _ configuration: GatewayConfiguration,
     ledger: any Ledger,
+    revocations: RevocationSource.Loaded? = nil,
     logger: Logger = Logger(label: "tessera.gateway"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws(GatewayError) -> some ApplicationProtocol {
@@ -26,7 +28,7 @@ public func buildApplication(
     for name in [configuration.tokenCookie, configuration.anonymousCookie] where !Cookie.isValidName(name) {
         throw GatewayError("cookie name \"\(name)\" is not a valid cookie name", hint: "use letters, digits, '-' and '_'")
     }
-    let store = try VerifierStore(configuration: configuration)
+    let store = try VerifierStore(configuration: configuration, fetched: revocations)
     let cache = SignatureCache(capacity: configuration.signatureCacheSize)
     let metrics = GatewayMetrics()
     let gatekeeper = Gatekeeper(store: store, cache: cache, ledger: ledger, metrics: metrics, logger: logger)
@@ -43,7 +45,8 @@ public func buildApplication(
     router.get("/healthz", use: health.health)
     router.get("/metrics", use: health.metrics)
 
-    let reload = ReloadService(store: store, cache: cache, metrics: metrics, interval: configuration.reloadInterval, logger: logger)
+    let reload = ReloadService(store: store, cache: cache, metrics: metrics, interval: configuration.reloadInterval,
+                               remoteRefresh: configuration.remoteRefresh, logger: logger)
     return Application(
         router: router,
         server: GatewayChannel.builder(configuration),

@@ -22,8 +22,26 @@ extension Gateway {
         }
         var logger = Logger(label: "tessera.gateway")
         logger.logLevel = level
-        let app = try buildApplication(configuration, ledger: ledger, logger: logger)
+        let app = try buildApplication(configuration, ledger: ledger, revocations: try await fetchRevocations(configuration), logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.notice("stopped")
+    }
+
+    /// Fetches the first list when it is published at a URL (nil for a file, which the gateway reads itself).
+    ///
+    /// At start-up there is no last good copy to fall back on, so a failure stops the gateway.
+    public static func fetchRevocations(_ configuration: GatewayConfiguration) async throws(GatewayError) -> RevocationSource.Loaded? {
+        guard let source = configuration.revocationSource, case .url = source else { return nil }
+        let keyring: Keyring
+        do {
+            keyring = try Keyring.load(directory: configuration.site.keys)
+        } catch {
+            throw GatewayError("cannot load the keys folder: \(error)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
+        }
+        do {
+            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: configuration.site))
+        } catch {
+            throw GatewayError(error.description, hint: "check the address; the gateway does not start without the list")
+        }
     }
 }

@@ -10,8 +10,10 @@ public struct GatewayConfiguration: Sendable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     /// The site folder: `keys/` (or `--keys`) and the default `revoked.txt`.
     public var site = SiteFolder()
-    /// The revocation list file; nil means the site's `revoked.txt`, whose absence means nothing is revoked.
-    public var revocationList: String?
+    /// The revocation list: a file (`revoked.txt` or a signed `revoked.paseto`) or the URL of a published list; nil means the site's `revoked.txt`, whose absence means nothing is revoked.
+    public var revocationSource: RevocationSource?
+    /// How often a list published at a URL is fetched again; a failed fetch keeps the last good list and shows on `/healthz`.
+    public var remoteRefresh: Duration = .seconds(60)
     /// When set, only invitations for this audience are accepted.
     public var audience: String?
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -46,9 +48,6 @@ public struct GatewayConfiguration: Sendable {
 
     /// The defaults: loopback only, no identities, no project requirement, redirect to `/`.
     public init() {}
-
-    /// The revocation list path in force.
-    public var revocationListPath: String { revocationList ?? site.revocationList }
 
     /// When a cookie set by `/join` is marked `Secure`.
     public enum CookieSecurity: String, Sendable, CaseIterable {

@@ -3,7 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The background watcher that follows edits of `revoked.txt` and the keys folder while the server runs.
+/// The background watcher that follows edits of the revocation list and the keys folder while the server runs, and fetches a list published at a URL.
 ///
 /// It polls on a thread of its own rather than in a task: a few `stat` calls (and, on a change,
 /// reading the file) are blocking I/O, and a revocation must take effect on time even when every
@@ -13,6 +13,8 @@ struct ReloadService: Service, CustomStringConvertible {
     let cache: SignatureCache
     let metrics: GatewayMetrics
     let interval: Duration
+    /// How often a list published at a URL is fetched again.
+    let remoteRefresh: Duration
     let logger: Logger
 
     var description: String { "ReloadService" }
@@ -30,8 +32,19 @@ struct ReloadService: Service, CustomStringConvertible {
         }
         thread.name = "tessera-reload"
         thread.start()
-        // Until the server is told to stop (SIGTERM) or the task is cancelled.
-        try? await gracefulShutdown()
+        // Until the server is told to stop (SIGTERM) or the task is cancelled; a URL list is fetched meanwhile.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            if case .url = store.source {
+                group.addTask {
+                    while (try? await Task.sleep(for: remoteRefresh)) != nil {
+                        report(await store.refreshRemote())
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
         flags.stopped.store(true, ordering: .releasing)
         while !flags.done.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(10)) }
     }
@@ -44,7 +57,13 @@ struct ReloadService: Service, CustomStringConvertible {
     /// One pass: reload what changed, log it, and drop cached signatures made under keys that are gone.
     func check() {
         let before = store.snapshot.keyringGeneration
-        for event in store.reloadIfChanged() {
+        report(store.reloadIfChanged())
+        if store.snapshot.keyringGeneration != before { cache.removeAll() }
+    }
+
+    /// Logs and counts what a reload did.
+    func report(_ events: [VerifierStore.Event]) {
+        for event in events {
             switch event {
             case .revocationsReloaded(let entries):
                 metrics.recordReload("ok")
@@ -59,6 +78,5 @@ struct ReloadService: Service, CustomStringConvertible {
                 logger.error("cannot reload, keeping the last good copy: \(problem.description)", metadata: metadata)
             }
         }
-        if store.snapshot.keyringGeneration != before { cache.removeAll() }
     }
 }

@@ -1,8 +1,9 @@
 import Synchronization
 import TesseraCore
 
-/// The verifier in force, rebuilt from `revoked.txt` and the keys folder whenever they change.
+/// The verifier in force, rebuilt from the revocation list and the keys folder whenever they change.
 ///
+/// A list file is watched; a list published at a URL is fetched again every `remoteRefresh`.
 /// Requests read an immutable snapshot, so a reload swaps it without pausing or dropping
 /// anything. A broken edit never replaces a good list: the last good one stays in force and
 /// the problem is kept (with its line number) for `/healthz` until the file is fixed.
@@ -22,6 +23,16 @@ final class VerifierStore: Sendable {
         let message: String
 
         var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+
+        init(file: String, line: Int?, message: String) {
+            self.file = file
+            self.line = line
+            self.message = message
+        }
+
+        init(_ problem: RevocationSource.Problem) {
+            self.init(file: problem.source, line: problem.line, message: problem.message)
+        }
     }
 
     /// What one check for changes did, for logs and metrics.
@@ -45,19 +56,27 @@ final class VerifierStore: Sendable {
         var keys: Watched<[String: FileStamp]>
         /// Whether the revocation list file has existed: once it has, its disappearance is a problem, not "nothing revoked".
         var revocationListSeen: Bool
+        /// The signing time of the signed list in force: an older one offered later is a rollback.
+        var revocationsIssuedAt: Timestamp?
         var lastChange: Timestamp
     }
 
     private let keysDirectory: String
-    private let revocationListPath: String
+    /// Where the revocation list comes from.
+    let source: RevocationSource
     private let revocationListRequired: Bool
+    /// `state/revocation-list.iat`: the newest signed list accepted, remembered across restarts.
+    private let memo: String
     private let state: Mutex<State>
 
     /// Loads the keys and the revocation list once; at start-up there is no last good copy, so any problem is fatal.
-    init(configuration: GatewayConfiguration) throws(GatewayError) {
+    ///
+    /// - Parameter fetched: the list already fetched from a URL source (by `Gateway.serve`); a file source is read here.
+    init(configuration: GatewayConfiguration, fetched: RevocationSource.Loaded? = nil) throws(GatewayError) {
         keysDirectory = configuration.site.keys
-        revocationListPath = configuration.revocationListPath
-        revocationListRequired = configuration.revocationList != nil
+        source = configuration.revocationSource ?? .file(configuration.site.revocationList)
+        revocationListRequired = configuration.revocationSource != nil
+        memo = RevocationSource.memo(for: configuration.site)
 
         let keyStamps = Self.keyStamps(in: keysDirectory)
         let keyring: Keyring
@@ -66,19 +85,38 @@ final class VerifierStore: Sendable {
         case .failure(let problem):
             throw GatewayError("cannot load the keys folder: \(problem.description)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
         }
-        let revocationStamp = FileStamp(path: revocationListPath)
-        let revocations: RevocationList
-        switch Self.loadRevocations(revocationListPath, required: revocationListRequired) {
-        case .success(let list): revocations = list ?? RevocationList()
-        case .failure(let problem):
-            throw GatewayError(problem.description, hint: problem.line == nil ? "check the --revoked path" : "fix or remove that line; '#' starts a comment")
+        let revocationStamp = Self.watchedPath(of: source).flatMap { FileStamp(path: $0) }
+        let loaded: RevocationSource.Loaded
+        switch source {
+        case .file(let path):
+            do {
+                loaded = try RevocationSource.readFile(path, required: revocationListRequired, keyring: keyring, memo: memo, notOlderThan: nil)
+            } catch {
+                let hint = error.kind == .malformedLine ? "fix or remove that line; '#' starts a comment"
+                    : error.kind == .refused ? "use the current revoked.paseto published by 'tessera build'" : "check the --revoked path"
+                throw GatewayError(error.description, hint: hint)
+            }
+        case .url(let url):
+            guard let fetched else {
+                throw GatewayError("\(url): the revocation list must be fetched before the gateway is built", hint: "start it with Gateway.serve")
+            }
+            loaded = fetched
         }
-        let verifier = Verifier(keyring: keyring, revocations: revocations, audience: configuration.audience, leeway: configuration.leeway)
+        let verifier = Verifier(keyring: keyring, revocations: loaded.list, audience: configuration.audience, leeway: configuration.leeway)
         state = Mutex(State(snapshot: Snapshot(verifier: verifier, keyringGeneration: 0),
                             revocations: Watched(applied: .some(revocationStamp)),
                             keys: Watched(applied: keyStamps),
                             revocationListSeen: revocationStamp != nil,
+                            revocationsIssuedAt: loaded.issuedAt,
                             lastChange: .now))
+    }
+
+    /// The list file watched for edits; nil when the list comes from a URL.
+    private var watchedPath: String? { Self.watchedPath(of: source) }
+
+    private static func watchedPath(of source: RevocationSource) -> String? {
+        if case .file(let path) = source { return path }
+        return nil
     }
 
     /// The verifier in force.
@@ -90,24 +128,21 @@ final class VerifierStore: Sendable {
     /// When the verifier in force was last replaced.
     var lastChange: Timestamp { state.withLock { $0.lastChange } }
 
-    /// Checks both sources and swaps in what changed; cheap when nothing did (a few `stat` calls).
+    /// Checks the list file and the keys folder and swaps in what changed; cheap when nothing did (a few `stat` calls).
     func reloadIfChanged() -> [Event] {
         var events: [Event] = []
-        let revocationStamp = FileStamp(path: revocationListPath)
-        if let stamp = settled(revocationStamp, in: \.revocations) {
-            switch Self.loadRevocations(revocationListPath, required: revocationListRequired || state.withLock { $0.revocationListSeen }) {
-            case .success(let list):
-                let list = list ?? RevocationList()
+        if let path = watchedPath, let stamp = settled(FileStamp(path: path), in: \.revocations) {
+            let (required, keyring, held) = state.withLock { ($0.revocationListSeen || revocationListRequired, $0.snapshot.verifier.keyring, $0.revocationsIssuedAt) }
+            do {
+                let loaded = try RevocationSource.readFile(path, required: required, keyring: keyring, memo: memo, notOlderThan: held)
+                apply(loaded)
                 state.withLock { state in
-                    var verifier = state.snapshot.verifier
-                    verifier.revocations = list
-                    state.snapshot = Snapshot(verifier: verifier, keyringGeneration: state.snapshot.keyringGeneration)
                     state.revocations = Watched(applied: stamp)
                     state.revocationListSeen = state.revocationListSeen || stamp != nil
-                    state.lastChange = .now
                 }
-                events.append(.revocationsReloaded(entries: list.count))
-            case .failure(let problem):
+                events.append(.revocationsReloaded(entries: loaded.list.count))
+            } catch {
+                let problem = Problem(error)
                 state.withLock { $0.revocations = Watched(applied: stamp, problem: problem) }
                 events.append(.failed(problem))
             }
@@ -130,6 +165,35 @@ final class VerifierStore: Sendable {
             }
         }
         return events
+    }
+
+    /// Fetches the list from its URL again and swaps it in when it changed; a failure keeps the last good list and is reported.
+    func refreshRemote() async -> [Event] {
+        guard case .url = source else { return [] }
+        let (keyring, held) = state.withLock { ($0.snapshot.verifier.keyring, $0.revocationsIssuedAt) }
+        do {
+            let loaded = try await source.load(keyring: keyring, memo: memo, notOlderThan: held)
+            let changed = state.withLock { $0.snapshot.verifier.revocations != loaded.list || $0.revocationsIssuedAt != loaded.issuedAt }
+            state.withLock { $0.revocations.problem = nil }
+            guard changed else { return [] }
+            apply(loaded)
+            return [.revocationsReloaded(entries: loaded.list.count)]
+        } catch {
+            let problem = Problem(error)
+            state.withLock { $0.revocations.problem = problem }
+            return [.failed(problem)]
+        }
+    }
+
+    /// Puts a newly read list in force.
+    private func apply(_ loaded: RevocationSource.Loaded) {
+        state.withLock { state in
+            var verifier = state.snapshot.verifier
+            verifier.revocations = loaded.list
+            state.snapshot = Snapshot(verifier: verifier, keyringGeneration: state.snapshot.keyringGeneration)
+            state.revocationsIssuedAt = loaded.issuedAt ?? state.revocationsIssuedAt
+            state.lastChange = .now
+        }
     }
 
     /// The new stamp to load, once a change has held still since the previous check; nil while nothing is due.
@@ -155,22 +219,6 @@ final class VerifierStore: Sendable {
         // An empty keyring would refuse every token; keeping the last good keys is the safer reading of a half-done rotation.
         guard !keyring.isEmpty else { return .failure(Problem(file: directory, line: nil, message: "no public keys (NAME\(Keyring.publicKeySuffix))")) }
         return .success(keyring)
-    }
-
-    /// The list, nil when the file is absent and that is allowed, or the problem.
-    private static func loadRevocations(_ path: String, required: Bool) -> Result<RevocationList?, Problem> {
-        let bytes: [UInt8]?
-        do {
-            bytes = required ? try FileSystem.read(path) : try FileSystem.readIfPresent(path)
-        } catch {
-            return .failure(Problem(file: path, line: nil, message: error.description))
-        }
-        guard let bytes else { return .success(nil) }
-        do {
-            return .success(try RevocationList(parsing: bytes))
-        } catch {
-            return .failure(Problem(file: path, line: error.line, message: error.message))
-        }
     }
 
     /// The stamps of the folder itself and of every public key file in it.

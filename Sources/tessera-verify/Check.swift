@@ -45,7 +45,7 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let outcome: Result<Decision, Denial>
         do {
-            let verifier = try verifier.makeVerifier()
+            let verifier = try await verifier.makeVerifier()
             let now = try at.map { (text) throws(CommandLineError) in try OptionValue.timestamp(text, flag: "--at") } ?? Timestamp.now
             if let project { _ = try OptionValue.name(project, flag: "--project") }
             if let subject, !Name.isValidSubject(subject) {

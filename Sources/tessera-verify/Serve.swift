@@ -9,8 +9,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
         Endpoints: ANY /verify and /verify/* (200 allowed, 401 no or bad token, 403 refused, \
         503 cannot decide), GET/POST /join (redeem from a link page, set the cookie, 303 to \
-        --redirect), GET /healthz, GET /metrics (Prometheus). Edits of revoked.txt and the keys \
-        folder take effect within a second; a broken edit keeps the last good copy and is \
+        --redirect), GET /healthz, GET /metrics (Prometheus). Edits of the revocation list file \
+        and the keys folder take effect within a second; a list published at a URL is fetched \
+        every --revoked-refresh. A broken edit or a failed fetch keeps the last good copy and is \
         reported on /healthz. SIGTERM or SIGINT stops after the requests in flight.
         """
     )
@@ -18,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var verifier: VerifierOptions
 
     @OptionGroup var ledgerOptions: LedgerOptions
+
+    @Option(name: .long, help: ArgumentHelp("How often a --revoked URL is fetched again, e.g. 30s or 5m (default 60s); a failed fetch keeps the last good list and shows on /healthz.", valueName: "span"))
+    var revokedRefresh: String?
 
     @Option(name: .long, help: ArgumentHelp("Where to listen: HOST:PORT, [IPV6]:PORT or :PORT (default 127.0.0.1:8080).", valueName: "address"))
     var listen: String?
@@ -78,7 +82,12 @@ struct Serve: AsyncParsableCommand {
 
         var configuration = GatewayConfiguration()
         configuration.site = verifier.site.folder
-        configuration.revocationList = verifier.revoked
+        if verifier.revoked != nil { configuration.revocationSource = try verifier.revocationSource() }
+        if let revokedRefresh {
+            let seconds = try OptionValue.seconds(revokedRefresh, flag: "--revoked-refresh")
+            guard seconds >= 1 else { throw CommandLineError("--revoked-refresh: must be at least 1s") }
+            configuration.remoteRefresh = .seconds(seconds)
+        }
         configuration.audience = verifier.audience ?? settings.audience
         configuration.leeway = try OptionValue.seconds(verifier.leeway, flag: "--leeway")
         if let text = listen ?? table.listen {

@@ -4,7 +4,7 @@ import TesseraCore
 import TesseraMint
 import TesseraSite
 
-struct Build: ParsableCommand {
+struct Build: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-render out/: every link page, and the published keys and signed revocation list.",
         discussion: """
@@ -20,11 +20,11 @@ struct Build: ParsableCommand {
     @Option(help: ArgumentHelp("Sign the revocation list with this key instead of the signing key.", valueName: "name"))
     var key: String?
 
-    func run() throws {
+    func run() async throws {
         let now = Timestamp.now
         let site = verifierOptions.site.folder
         let settings = try SiteSettings.load(site)
-        var verifier = try verifierOptions.makeVerifier()
+        var verifier = try await verifierOptions.makeVerifier()
         verifier.leeway = 0
         let publisher = SitePublisher(site: site, renderer: try SiteSettings.renderer(site, settings))
         let store = KeyStore(directory: site.keys)

@@ -2,7 +2,7 @@ import ArgumentParser
 import TesseraCLI
 import TesseraCore
 
-struct Show: ParsableCommand {
+struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode a token, verify it against the site's keys and revocation list, and print its claims.",
         discussion: "The exit code is the one 'tessera-verify check' would give. The token itself is never printed."
@@ -16,8 +16,8 @@ struct Show: ParsableCommand {
     @Flag(help: "Print the claims and the verdict as one JSON object.")
     var json = false
 
-    func run() throws {
-        let verifier = try verifierOptions.makeVerifier()
+    func run() async throws {
+        let verifier = try await verifierOptions.makeVerifier()
         let bytes = try TokenInput.read(token)
         let now = Timestamp.now
         var verdict: Result<Invitation, Denial>

@@ -32,7 +32,7 @@ final class GatewayProcess {
     let port: Int
 
     init(site: TemporaryFolder, ledger: String, extra: [String] = []) throws {
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         process = Process()
         process.executableURL = Binary.products.appendingPathComponent("tessera-verify")
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--ledger", ledger, "--threads", "1", "--log-level", "error"] + extra
@@ -60,21 +60,6 @@ final class GatewayProcess {
         }
         throw HTTP.Failure("tessera-verify serve on port \(port) not ready after \(timeout) s")
     }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw HTTP.Failure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// A minimal blocking HTTP/1.1 client over a loopback socket: enough to read a status line and headers.
@@ -86,10 +71,12 @@ enum HTTP {
 
     struct Response {
         let status: Int
+        /// The status line and headers; with `untilClose`, the body too.
         let head: String
     }
 
-    static func request(port: Int, _ text: String, timeout: Int = 30) throws -> Response {
+    /// Sends `text` and reads the answer's head, or with `untilClose` everything until the server closes.
+    static func request(port: Int, _ text: String, timeout: Int = 30, untilClose: Bool = false) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(errno)") }
         defer { close(fd) }
@@ -116,7 +103,7 @@ enum HTTP {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             received += buffer[0..<n]
-            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+            if !untilClose, let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
                 received = Array(received[..<end.lowerBound])
                 break
             }

@@ -24,12 +24,14 @@ enum Binary {
     static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     @discardableResult
-    static func run(_ name: String, _ arguments: [String], in directory: URL? = nil, stdin: String? = nil) throws -> Result {
+    static func run(_ name: String, _ arguments: [String], in directory: URL? = nil, stdin: String? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
         _ = ignoreBrokenPipes
         let process = Process()
         process.executableURL = products.appendingPathComponent(name)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -50,6 +52,22 @@ enum Binary {
     static func verify(_ arguments: String..., in directory: URL? = nil, stdin: String? = nil) throws -> Result {
         try run("tessera-verify", arguments, in: directory, stdin: stdin)
     }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on at the moment of asking.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw HTTP.Failure("no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A fresh empty folder, removed when the value goes away.

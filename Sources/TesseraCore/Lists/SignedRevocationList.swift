@@ -5,6 +5,8 @@
 public struct SignedRevocationList: Sendable, Equatable {
     /// The `typ` claim that tells a revocation list from an invitation.
     public static let type = "tessera-revocation-list"
+    /// The longest published list accepted, in bytes: about 400,000 entries.
+    public static let maximumLength = 16 << 20
 
     /// When the list was signed.
     public let issuedAt: Timestamp
@@ -49,13 +51,13 @@ public struct SignedRevocationList: Sendable, Equatable {
         var bytes = token
         while let last = bytes.last, last == 0x0a || last == 0x0d { bytes.removeLast() }
         let parsed: SignedToken
-        do { parsed = try SignedToken(parsing: bytes) } catch { throw .malformed("\(error)") }
+        do { parsed = try SignedToken(parsing: bytes, maximumLength: Self.maximumLength) } catch { throw .malformed("\(error)") }
         let keyID: KeyID
         do { keyID = try Footer.keyID(in: parsed.footer) } catch { throw .malformed("\(error)") }
         guard let key = keyring[keyID] else { throw .untrusted("\(keyID) is not a trusted key") }
         guard parsed.isSigned(by: key) else { throw .untrusted("the signature does not verify with \(keyID)") }
         let claims: JSONValue
-        do { claims = try JSONParser(maxDepth: 3, maxBytes: SignedToken.maximumLength).parse(parsed.message) } catch { throw .malformed("\(error)") }
+        do { claims = try JSONParser(maxDepth: 3, maxBytes: Self.maximumLength).parse(parsed.message) } catch { throw .malformed("\(error)") }
         guard claims["typ"]?.stringValue == Self.type else { throw .malformed("its typ is not \(Self.type)") }
         guard let iatText = claims["iat"]?.stringValue, let iat = Timestamp(rfc3339: iatText) else { throw .malformed("no valid iat") }
         guard case .array(let items)? = claims["entries"] else { throw .malformed("no entries array") }

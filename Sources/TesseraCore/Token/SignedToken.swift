@@ -48,8 +48,10 @@ public struct SignedToken: Sendable {
     ///
     /// This concrete form is the implementation: a generic one called from another module
     /// would scan the token through protocol witnesses, unspecialized.
-    public init(parsing token: [UInt8]) throws(FormatError) {
-        guard token.count <= Self.maximumLength else { throw .tooLong }
+    ///
+    /// - Parameter maximumLength: the length cap; only a signed revocation list, which grows with its entries, raises it.
+    public init(parsing token: [UInt8], maximumLength: Int = SignedToken.maximumLength) throws(FormatError) {
+        guard token.count <= maximumLength else { throw .tooLong }
         let header = Self.header.utf8
         guard token.starts(with: header) else { throw .wrongHeader }
         let rest = token.dropFirst(header.count)

@@ -1,0 +1,165 @@
+import Synchronization
+
+/// Where a verifier reads its revocation list, and how: a hand-edited `revoked.txt`, a signed
+/// `revoked.paseto` on disk, or the URL where `tessera build`'s output publishes one.
+///
+/// A signed list is verified with the verifier's keyring and refused when older than the newest
+/// one already accepted, which `state/revocation-list.iat` remembers across runs. A list fetched
+/// from a URL must be signed: whoever sits between the verifier and the host could otherwise
+/// strike entries from it.
+public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
+    /// A file: `revoked.txt` or a signed `revoked.paseto`, told apart by their first bytes.
+    case file(String)
+    /// A published `revoked.paseto`, fetched over HTTP(S).
+    case url(RemoteURL)
+
+    /// Reads `--revoked`'s value: an `http(s)://` address or a file path.
+    public init(parsing text: String) throws(Problem) {
+        guard RemoteURL.looksLikeURL(text) else {
+            guard !text.isEmpty, !text.utf8.contains(0) else { throw Problem(source: text, message: "names no file") }
+            self = .file(text)
+            return
+        }
+        guard let url = RemoteURL(text) else {
+            throw Problem(source: text, message: "is not a valid http(s) address (no user name, spaces or fragments; a port from 1 to 65535)")
+        }
+        self = .url(url)
+    }
+
+    public var description: String {
+        switch self {
+        case .file(let path): return path
+        case .url(let url): return url.description
+        }
+    }
+
+    /// Why a list could not be used; `line` is set for a malformed line of a text list.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What went wrong, for choosing the advice.
+        public enum Kind: Sendable, Equatable {
+            /// The file or address could not be read.
+            case unreadable
+            /// A line of a text list is malformed.
+            case malformedLine
+            /// A signed list is malformed, untrusted or a rollback, or an address served an unsigned one.
+            case refused
+        }
+
+        public let source: String
+        public let kind: Kind
+        public let line: Int?
+        public let message: String
+
+        public init(source: String, kind: Kind = .unreadable, line: Int? = nil, message: String) {
+            self.source = source
+            self.kind = kind
+            self.line = line
+            self.message = message
+        }
+
+        public var description: String { line.map { "\(source):\($0): \(message)" } ?? "\(source): \(message)" }
+    }
+
+    /// A list as read, with the signing time when it was signed.
+    public struct Loaded: Sendable, Equatable {
+        public let list: RevocationList
+        /// The list's `iat`; nil for a text list.
+        public let issuedAt: Timestamp?
+    }
+
+    /// The most bytes fetched from a URL: the largest signed list accepted, and a little room for a trailing newline.
+    public static let maximumFetchBytes = SignedRevocationList.maximumLength + 2
+
+    /// Reads the list and checks it.
+    ///
+    /// - Parameters:
+    ///   - keyring: the keys a signed list must be signed by.
+    ///   - memo: the file that remembers the newest signed list's `iat` (`state/revocation-list.iat`); nil keeps no memory.
+    ///   - notOlderThan: a signing time the caller already holds (a running gateway's last list), refused if newer than the offered list.
+    ///   - required: whether a missing file is an error; when not, it means an empty list (the site's default `revoked.txt`).
+    public func load(keyring: Keyring, memo: String?, notOlderThan: Timestamp? = nil, required: Bool = true) async throws(Problem) -> Loaded {
+        switch self {
+        case .file(let path):
+            return try Self.readFile(path, required: required, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+        case .url(let url):
+            guard let fetcher = Self.fetcher.withLock({ $0 }) else {
+                throw Problem(source: url.description, message: "fetching a revocation list by URL is only available to tessera-verify")
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try await fetcher(url, Self.maximumFetchBytes)
+            } catch {
+                throw Problem(source: url.description, message: error.message)
+            }
+            return try Self.read(bytes, source: url.description, signedOnly: true, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+        }
+    }
+
+    /// Reads a list file without suspending, for callers that watch a file; see `load`.
+    public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?) throws(Problem) -> Loaded {
+        let bytes: [UInt8]?
+        do {
+            bytes = required ? try FileSystem.read(path, limit: maximumFetchBytes) : try FileSystem.readIfPresent(path, limit: maximumFetchBytes)
+        } catch {
+            throw Problem(source: path, message: error.description)
+        }
+        guard let bytes else { return Loaded(list: RevocationList(), issuedAt: nil) }
+        return try read(bytes, source: path, signedOnly: false, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+    }
+
+    /// Parses a list in either form and applies the rollback rule.
+    static func read(_ bytes: [UInt8], source: String, signedOnly: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?) throws(Problem) -> Loaded {
+        guard bytes.starts(with: SignedToken.header.utf8) else {
+            if signedOnly {
+                throw Problem(source: source, kind: .refused, message: "not a signed revocation list (\(SignedToken.header)…); publish the revoked.paseto that 'tessera build' writes")
+            }
+            do {
+                return Loaded(list: try RevocationList(parsing: bytes), issuedAt: nil)
+            } catch {
+                throw Problem(source: source, kind: .malformedLine, line: error.line, message: error.message)
+            }
+        }
+        let remembered = memo.flatMap { path in
+            ((try? FileSystem.readIfPresent(path, limit: 64)) ?? nil)
+                .flatMap { Timestamp(rfc3339: String(decoding: $0, as: UTF8.self).trimmingASCIIWhitespace()) }
+        }
+        let held = [remembered, notOlderThan].compactMap { $0 }.max()
+        let signed: SignedRevocationList
+        do {
+            signed = try SignedRevocationList(verifying: bytes, keyring: keyring, notOlderThan: held)
+        } catch {
+            throw Problem(source: source, kind: .refused, message: error.description)
+        }
+        if let memo, remembered.map({ signed.issuedAt > $0 }) ?? true {
+            // Best effort: a verifier that cannot write state/ still checks this list, it only cannot remember it.
+            let folder = FileSystem.directoryName(of: memo)
+            if FileSystem.isDirectory(folder) || (try? FileSystem.makeDirectory(folder, mode: 0o700)) != nil {
+                try? FileSystem.writeAtomically(memo, contents: Array((signed.issuedAt.rfc3339 + "\n").utf8))
+            }
+        }
+        return Loaded(list: signed.list, issuedAt: signed.issuedAt)
+    }
+
+    /// The memo file of a site: `state/revocation-list.iat`.
+    public static func memo(for site: SiteFolder) -> String { FileSystem.join(site.state, "revocation-list.iat") }
+
+    // MARK: Fetching
+
+    /// Why a fetch failed, in words for the operator.
+    public struct FetchError: Error, Sendable, Equatable {
+        public let message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// Fetches at most `limit` bytes from an address; a program that links an HTTP client provides it.
+    public typealias Fetcher = @Sendable (_ url: RemoteURL, _ limit: Int) async throws(FetchError) -> [UInt8]
+
+    private static let fetcher = Mutex<Fetcher?>(nil)
+
+    /// Makes URL sources readable in this process; `tessera-verify` calls it once at start-up.
+    ///
+    /// The core links no HTTP client, so without this call a URL source fails to load, closed.
+    public static func registerFetcher(_ fetch: @escaping Fetcher) {
+        fetcher.withLock { $0 = fetch }
+    }
+}

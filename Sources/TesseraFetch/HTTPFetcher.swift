@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import TesseraCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Fetches a published `revoked.paseto` for `RevocationSource.url`.
+///
+/// Only an answer `200` is a list; anything else fails, and the verifier fails closed. Redirects
+/// are followed by hand, at most five, never from https to http. The body is read up to the
+/// caller's limit and no further. Certificates are checked against the system's roots, or the
+/// bundle named by `SSL_CERT_FILE`, as curl and OpenSSL do.
+public enum HTTPFetcher {
+    /// The longest a whole fetch may take, redirects included.
+    public static let timeout: Duration = .seconds(15)
+    /// The most redirects followed.
+    public static let maximumRedirects = 5
+
+    /// One client for the process, as AsyncHTTPClient's own `shared` is: it is never shut down.
+    private static let client: HTTPClient = {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = getenv("SSL_CERT_FILE").map({ String(cString: $0) }), !file.isEmpty {
+            tls.trustRoots = .file(file)
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(10)),
+            proxy: nil,
+            decompression: .disabled
+        )
+        configuration.httpVersion = .http1Only
+        // A refused connection or a bad certificate is an answer: report it now rather than retry until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Fetches at most `limit` bytes from `url`; the shape of `RevocationSource.Fetcher`.
+    public static func fetch(_ url: RemoteURL, limit: Int) async throws(RevocationSource.FetchError) -> [UInt8] {
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+        var current = url
+        for _ in 0...maximumRedirects {
+            var request = HTTPClientRequest(url: current.description)
+            request.headers.add(name: "User-Agent", value: "tessera-verify")
+            request.headers.add(name: "Accept", value: "application/paseto, text/plain;q=0.5")
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, deadline: deadline)
+            } catch {
+                throw RevocationSource.FetchError("cannot fetch: \(describe(error))")
+            }
+            switch response.status.code {
+            case 200:
+                do {
+                    return Array(buffer: try await response.body.collect(upTo: limit))
+                } catch is NIOTooManyBytesError {
+                    throw RevocationSource.FetchError("the answer is larger than \(limit) bytes")
+                } catch {
+                    throw RevocationSource.FetchError("cannot read the answer: \(describe(error))")
+                }
+            case 301, 302, 303, 307, 308:
+                guard let location = response.headers.first(name: "Location") else {
+                    throw RevocationSource.FetchError("answered \(response.status.code) without a Location")
+                }
+                guard let next = current.resolving(location) else {
+                    throw RevocationSource.FetchError("redirected to an address that is not http(s): \(location.prefix(200))")
+                }
+                guard next.isSecure || !current.isSecure else {
+                    throw RevocationSource.FetchError("refusing a redirect from https to \(next)")
+                }
+                current = next
+            default:
+                throw RevocationSource.FetchError("answered \(response.status.code) \(response.status.reasonPhrase)")
+            }
+        }
+        throw RevocationSource.FetchError("more than \(maximumRedirects) redirects")
+    }
+
+    /// An error in a few words: AsyncHTTPClient's own descriptions are type dumps.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "the connection timed out"
+            case .readTimeout, .deadlineExceeded: return "no answer within \(timeout.components.seconds) s"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: return String(describing: error)
+            }
+        }
+        if let error = error as? NIOSSLError, case .handshakeFailed(let reason) = error {
+            return "the TLS handshake failed (\(tlsReason(reason)))"
+        }
+        if let error = error as? NIOSSLExtraError { return "TLS: \(error.description)" }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return String(describing: error)
+    }
+
+    /// BoringSSL's reason code, e.g. `CERTIFICATE_VERIFY_FAILED`, from its long error line.
+    private static func tlsReason(_ error: BoringSSLError) -> String {
+        guard case .sslError(let stack) = error, let last = stack.last else { return "\(error)" }
+        let text = "\(last)"
+        let fields = text.split(separator: ":")
+        // "error:…:SSL routines:OPENSSL_internal:REASON at file:line"
+        if let library = fields.firstIndex(where: { $0.hasPrefix("OPENSSL_") }), library + 1 < fields.count,
+           let reason = fields[library + 1].split(separator: " ").first {
+            return String(reason)
+        }
+        return text
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+
+/// `--revoked URL`: a verifier on another machine follows the `revoked.paseto` that `tessera build`
+/// publishes, here served by a real nginx over http and https (a test CA made with openssl).
+@Suite(.serialized) struct RemoteRevocationTests {
+    static let nginx = ExternalTool(name: "nginx", package: "nginx")
+    static let listPath = "/.well-known/tessera/revoked.paseto"
+
+    /// The minting site with two invitations, one revoked and published; and a verifier's folder holding only the public key.
+    struct Sites {
+        let minting: TemporaryFolder
+        let verifier: TemporaryFolder
+        let revokedToken: String
+        let validToken: String
+        let validID: String
+
+        init() throws {
+            minting = try TemporaryFolder()
+            #expect(try Binary.tessera("keys", "new", in: minting.url).status == 0)
+            let revoked = try Self.mint(in: minting)
+            let valid = try Self.mint(in: minting)
+            revokedToken = revoked.token
+            validToken = valid.token
+            validID = valid.id
+            verifier = try TemporaryFolder()
+            try verifier.write("keys/main.public.pem", minting.read("keys/main.public.pem"))
+            #expect(try Binary.tessera("revoke", revoked.id, in: minting.url).status == 0)
+            try publish()
+        }
+
+        static func mint(in folder: TemporaryFolder) throws -> (id: String, token: String) {
+            // Anonymous, so that the gateway admits it without a signed-in user.
+            let result = try Binary.tessera("mint", "--json", "--project", "lab", "--role", "viewer", "--anonymous", in: folder.url)
+            let object = try #require(result.json, "mint failed: \(result.stderr)")
+            return (try #require(object["id"] as? String), try #require(object["token"] as? String))
+        }
+
+        /// `tessera build`: re-signs `out/.well-known/tessera/revoked.paseto`.
+        func publish() throws {
+            let built = try Binary.tessera("build", in: minting.url)
+            #expect(built.status == 0, "build failed: \(built.stderr)")
+        }
+
+        func check(_ token: String, revoked: String, environment: [String: String] = [:]) throws -> Binary.Result {
+            try Binary.run("tessera-verify", ["check", "--json", "--site", verifier.path, "--revoked", revoked, token], environment: environment)
+        }
+    }
+
+    /// nginx serving the minting site's `out/` on an http and an https port, stopped when the value goes away.
+    final class StaticHost {
+        let process = Process()
+        let folder: TemporaryFolder
+        let httpPort: Int
+        let httpsPort: Int
+        /// The test CA that signed the https certificate (for the name localhost only).
+        let authority: String
+
+        init(nginx: String, root: String) throws {
+            folder = try TemporaryFolder()
+            httpPort = try freeLoopbackPort()
+            httpsPort = try freeLoopbackPort()
+            let dir = folder.path
+            authority = dir + "/ca.pem"
+            try folder.write("server.ext", "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost\n")
+            for arguments in [
+                ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir + "/ca.key",
+                 "-out", authority, "-days", "2", "-subj", "/CN=Tessera test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+                ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir + "/server.key",
+                 "-out", dir + "/server.csr", "-subj", "/CN=localhost"],
+                ["x509", "-req", "-in", dir + "/server.csr", "-CA", authority, "-CAkey", dir + "/ca.key", "-CAcreateserial",
+                 "-out", dir + "/server.pem", "-days", "2", "-extfile", dir + "/server.ext"],
+            ] {
+                let made = try ExternalTool.openssl.run(arguments)
+                try #require(made.status == 0, "openssl \(arguments[0]) failed: \(made.stderr)")
+            }
+            try folder.write("nginx.conf", """
+                worker_processes 1;
+                pid \(dir)/nginx.pid;
+                error_log \(dir)/error.log;
+                events { worker_connections 64; }
+                http {
+                    access_log off;
+                    client_body_temp_path \(dir)/body; proxy_temp_path \(dir)/proxy;
+                    fastcgi_temp_path \(dir)/fcgi; uwsgi_temp_path \(dir)/uwsgi; scgi_temp_path \(dir)/scgi;
+                    default_type application/octet-stream;
+                    server {
+                        listen 127.0.0.1:\(httpPort);
+                        root \(root);
+                        location = /old { return 301 \(RemoteRevocationTests.listPath); }
+                        location = /loop { return 302 /loop; }
+                    }
+                    server {
+                        listen 127.0.0.1:\(httpsPort) ssl;
+                        ssl_certificate \(dir)/server.pem;
+                        ssl_certificate_key \(dir)/server.key;
+                        root \(root);
+                        location = /down { return 302 http://127.0.0.1:\(httpPort)\(RemoteRevocationTests.listPath); }
+                    }
+                }
+
+                """)
+            process.executableURL = URL(fileURLWithPath: nginx)
+            process.arguments = ["-p", dir, "-c", dir + "/nginx.conf", "-e", dir + "/error.log", "-g", "daemon off;"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let end = Date().addingTimeInterval(10)
+            while (try? HTTP.request(port: httpPort, "GET / HTTP/1.0\r\n\r\n", timeout: 2)) == nil, Date() < end {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+
+        /// The address of `path`: http on 127.0.0.1, or https on localhost, the name the certificate is for.
+        func url(_ path: String = RemoteRevocationTests.listPath, secure: Bool = false, host: String? = nil) -> String {
+            "\(secure ? "https" : "http")://\(host ?? (secure ? "localhost" : "127.0.0.1")):\(secure ? httpsPort : httpPort)\(path)"
+        }
+
+        func stop() {
+            guard process.isRunning else { return }
+            process.terminate()
+            process.waitUntilExit()
+        }
+
+        deinit { stop() }
+    }
+
+    private func reason(_ result: Binary.Result) -> String? { result.json?["reason"] as? String }
+    private func message(_ result: Binary.Result) -> String { (result.json?["error"] as? String) ?? result.stderr }
+
+    @Test(.timeLimit(.minutes(2)))
+    func checkFollowsThePublishedList() throws {
+        guard let nginx = Self.nginx.require(), ExternalTool.openssl.require() != nil else { return }
+        let sites = try Sites()
+        let host = try StaticHost(nginx: nginx, root: sites.minting.file("out").path)
+        defer { host.stop() }
+
+        // Over http: the revoked invitation is refused, the other is valid, and the list's time is remembered.
+        let revoked = try sites.check(sites.revokedToken, revoked: host.url())
+        #expect(revoked.status == 13, "\(revoked.stdout) \(revoked.stderr)")
+        #expect(reason(revoked) == "revoked")
+        #expect(try sites.check(sites.validToken, revoked: host.url()).status == 0)
+        #expect(FileManager.default.fileExists(atPath: sites.verifier.file("state/revocation-list.iat").path))
+
+        // A redirect within the host is followed; one that never ends is not.
+        #expect(try sites.check(sites.revokedToken, revoked: host.url("/old")).status == 13)
+        let loop = try sites.check(sites.validToken, revoked: host.url("/loop"))
+        #expect(loop.status == 2)
+        #expect(message(loop).contains("redirects"))
+
+        // Over https with the test CA trusted through SSL_CERT_FILE, as curl and OpenSSL read it.
+        let trusted = ["SSL_CERT_FILE": host.authority]
+        #expect(try sites.check(sites.revokedToken, revoked: host.url(secure: true), environment: trusted).status == 13)
+        // Fail closed: an unknown CA, a certificate for another name, a downgrade to http.
+        let untrusted = try sites.check(sites.validToken, revoked: host.url(secure: true))
+        #expect(untrusted.status == 2)
+        #expect(message(untrusted).contains("TLS"), "\(message(untrusted))")
+        let wrongName = try sites.check(sites.validToken, revoked: host.url(secure: true, host: "127.0.0.1"), environment: trusted)
+        #expect(wrongName.status == 2)
+        let downgrade = try sites.check(sites.validToken, revoked: host.url("/down", secure: true), environment: trusted)
+        #expect(downgrade.status == 2)
+        #expect(message(downgrade).contains("refusing a redirect from https"))
+
+        // Fail closed: nothing there, an unsigned list, a list too large to be one, nobody listening.
+        let missing = try sites.check(sites.validToken, revoked: host.url("/nothing.paseto"))
+        #expect(missing.status == 2)
+        #expect(message(missing).contains("404"))
+        try FileManager.default.copyItem(at: sites.minting.file("revoked.txt"), to: sites.minting.file("out/revoked.txt"))
+        let unsigned = try sites.check(sites.validToken, revoked: host.url("/revoked.txt"))
+        #expect(unsigned.status == 2)
+        #expect(message(unsigned).contains("not a signed revocation list"))
+        try sites.minting.write("out/huge.paseto", "v4.public." + String(repeating: "A", count: 17 << 20))
+        let huge = try sites.check(sites.validToken, revoked: host.url("/huge.paseto"))
+        #expect(huge.status == 2)
+        #expect(message(huge).contains("larger than"))
+        let closed = try sites.check(sites.validToken, revoked: "http://127.0.0.1:\(try freeLoopbackPort())/revoked.paseto")
+        #expect(closed.status == 2)
+
+        // Rollback: once a newer list has been seen, the older one it replaced is refused.
+        let older = try sites.minting.read("out/.well-known/tessera/revoked.paseto")
+        Thread.sleep(forTimeInterval: 1.1)  // `iat` counts whole seconds
+        try sites.publish()
+        #expect(try sites.check(sites.validToken, revoked: host.url()).status == 0)
+        try sites.minting.write("out/.well-known/tessera/revoked.paseto", older)
+        let rollback = try sites.check(sites.validToken, revoked: host.url())
+        #expect(rollback.status == 2)
+        #expect(message(rollback).contains("rollback"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func gatewayFetchesTheListAgain() throws {
+        guard let nginx = Self.nginx.require(), ExternalTool.openssl.require() != nil else { return }
+        let sites = try Sites()
+        let host = try StaticHost(nginx: nginx, root: sites.minting.file("out").path)
+        defer { host.stop() }
+        let gateway = try GatewayProcess(site: sites.verifier, ledger: "sqlite:" + sites.verifier.file("state/ledger.sqlite").path,
+                                         extra: ["--revoked", host.url(), "--revoked-refresh", "1s"])
+        try gateway.waitUntilReady()
+
+        func verify(_ token: String) throws -> Int {
+            try HTTP.request(port: gateway.port, "GET /verify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n").status
+        }
+        #expect(try verify(sites.validToken) == 200)
+        #expect(try verify(sites.revokedToken) == 403)
+
+        // Revoked and published at the minting site: the gateway refuses it after its next fetch.
+        #expect(try Binary.tessera("revoke", sites.validID, in: sites.minting.url).status == 0)
+        Thread.sleep(forTimeInterval: 1.1)  // a newer `iat` than the list the gateway holds
+        try sites.publish()
+        var status = try verify(sites.validToken)
+        let end = Date().addingTimeInterval(15)
+        while status == 200, Date() < end {
+            Thread.sleep(forTimeInterval: 0.2)
+            status = try verify(sites.validToken)
+        }
+        #expect(status == 403, "the published revocation never reached the gateway")
+
+        // The host goes away: the last good list stays in force, and /healthz says the fetch failed.
+        host.stop()
+        var health = ""
+        let until = Date().addingTimeInterval(15)
+        while !health.contains("\"degraded\""), Date() < until {
+            Thread.sleep(forTimeInterval: 0.2)
+            health = try HTTP.request(port: gateway.port, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", untilClose: true).head
+        }
+        #expect(health.contains("\"degraded\""), "\(health)")
+        #expect(health.contains(host.url()))
+        #expect(try verify(sites.validToken) == 403)
+        #expect(try verify(sites.revokedToken) == 403)
+    }
+}
