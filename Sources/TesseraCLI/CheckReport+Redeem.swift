@@ -14,7 +14,7 @@ extension CheckReport {
     /// One line for people about a granted redemption.
     public static func redeemedSentence(_ grant: Admission.Grant) -> String {
         let invitation = grant.invitation
-        var text = "granted: invitation \(invitation.id) grants role \(invitation.role) in project \(invitation.project) to \(grant.subject)"
+        var text = "granted: invitation \(invitation.id) grants role \(invitation.role) in project \(invitation.project) to \(Terminal.displayable(grant.subject))"
         if grant.isNewAnonymousSubject { text += " (a new anonymous subject)" }
         let limit = invitation.effectiveUses.map { "\(grant.usesTaken) of \($0) uses taken" } ?? "\(grant.usesTaken) uses taken, no limit"
         text += grant.isFirstUse ? "; \(limit)" : " again, no use consumed; \(limit)"

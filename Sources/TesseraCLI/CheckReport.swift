@@ -35,7 +35,7 @@ public enum CheckReport {
     /// One line for people.
     public static func sentence(_ invitation: Invitation, subject: String?) -> String {
         var text = "valid: invitation \(invitation.id) grants role \(invitation.role) in project \(invitation.project)"
-        if let who = invitation.acceptingSubject(for: subject) ?? invitation.subject { text += " to \(who)" }
+        if let who = invitation.acceptingSubject(for: subject) ?? invitation.subject { text += " to \(Terminal.displayable(who))" }
         text += invitation.expiresAt.map { ", expires \($0.rfc3339)" } ?? ", never expires"
         return text
     }

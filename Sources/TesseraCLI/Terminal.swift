@@ -26,6 +26,29 @@ public enum Terminal {
         text.withUTF8 { writeAll(2, $0) }
     }
 
+    /// Text from outside (claims, subjects) made safe to print: control characters and the
+    /// bidirectional overrides that reorder a line are shown as `\u{…}` instead of acting on the terminal.
+    public static func displayable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7f...0x9f: return true
+        case 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069: return true  // marks, embeddings, overrides, isolates
+        default: return false
+        }
+    }
+
     /// Reports an error in the one form used everywhere.
     public static func report(_ error: CommandLineError) {
         note("\(prefix): error: \(error.message)")

@@ -8,9 +8,9 @@ public struct TextTable {
         self.headers = headers
     }
 
-    /// Adds a row; missing cells are empty.
+    /// Adds a row; missing cells are empty. Cells are shown with control characters escaped (`Terminal.displayable`).
     public mutating func append(_ row: [String]) {
-        rows.append(row)
+        rows.append(row.map(Terminal.displayable))
     }
 
     /// The lines of the table, header first; the last column is not padded.

@@ -56,9 +56,6 @@ public struct InvitationTerms: Sendable, Equatable {
         self.issuer = issuer
     }
 
-    /// The longest label accepted, in bytes: it is shown on a page, not stored as a document.
-    public static let maximumLabelLength = 1000
-
     /// A problem with the terms, naming the flag to change.
     public struct Problem: Error, Equatable, Sendable {
         /// The option concerned, e.g. `--project`.
@@ -100,11 +97,9 @@ public struct InvitationTerms: Sendable, Equatable {
                 throw Problem(option: "--uses", message: "an invitation for one person or one account is used once", hint: "drop --uses")
             }
         }
-        if let label, label.utf8.count > Self.maximumLabelLength {
-            throw Problem(option: "--label", message: "is longer than \(Self.maximumLabelLength) bytes", hint: nil)
-        }
-        if let label, label.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) {
-            throw Problem(option: "--label", message: "contains control characters", hint: nil)
+        // The verifier's own rule: a label it would refuse is never minted.
+        if let label, !Name.isValidLabel(label) {
+            throw Problem(option: "--label", message: "must be 1-\(Name.maximumLabelLength) bytes without control characters other than tab", hint: nil)
         }
         if let audience, audience.isEmpty || audience.utf8.count > 256 {
             throw Problem(option: "--audience", message: "must be 1-256 bytes", hint: nil)

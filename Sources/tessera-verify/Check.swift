@@ -80,7 +80,7 @@ struct Check: AsyncParsableCommand {
             if json {
                 Terminal.line(String(decoding: CheckReport.denied(denial).serialized(), as: UTF8.self))
             } else {
-                Terminal.note("\(Terminal.prefix): denied (\(denial.reason.rawValue)): \(denial.detail)")
+                Terminal.note("\(Terminal.prefix): denied (\(denial.reason.rawValue)): \(Terminal.displayable(denial.detail))")
             }
             throw ExitCode(denial.reason.exitCode)
         }

@@ -56,12 +56,13 @@ struct Show: AsyncParsableCommand {
             Terminal.line(pad("signature") + (trusted ? "valid" : "NOT VERIFIED: the claims below cannot be trusted"))
             if let members = claims?.objectMembers {
                 for (name, value) in members {
-                    Terminal.line(pad(name) + (value.stringValue ?? String(decoding: value.serialized(), as: UTF8.self)))
+                    // Possibly unverified: escaped, so a claim cannot rewrite the "NOT VERIFIED" line above it.
+                    Terminal.line(Terminal.displayable(pad(name) + (value.stringValue ?? String(decoding: value.serialized(), as: UTF8.self))))
                 }
             }
             switch verdict {
             case .success: Terminal.line(pad("status") + "valid")
-            case .failure(let denial): Terminal.line(pad("status") + "\(denial.reason.rawValue): \(denial.detail)")
+            case .failure(let denial): Terminal.line(pad("status") + Terminal.displayable("\(denial.reason.rawValue): \(denial.detail)"))
             }
         }
         if case .failure(let denial) = verdict { throw ExitCode(denial.reason.exitCode) }

@@ -38,4 +38,22 @@ import Testing
             }
         }
     }
+
+    /// `tessera show` prints the claims of a token it could not verify, for diagnosis: a label
+    /// with escape sequences must not move the cursor over the "NOT VERIFIED" line.
+    @Test func showEscapesControlCharactersInClaims() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
+        let vector = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("claim_label_control_character.json"))) as? [String: Any])
+        let token = try #require(vector["token"] as? String)
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("keys.json"))) as? [String: Any])
+        let trusted = try #require((keys["trusted"] as? [[String: String]])?.first?["public"])
+        let site = try TemporaryFolder()
+        #expect(try Binary.tessera("keys", "import", "-", "--name", "test", in: site.url, stdin: trusted + "\n").status == 0)
+        let shown = try Binary.tessera("show", "-", in: site.url, stdin: token + "\n")
+        #expect(shown.status == 10, "\(shown.stderr)")
+        #expect(shown.stdout.contains("NOT VERIFIED"))
+        #expect(!shown.stdout.unicodeScalars.contains { $0.value == 0x1b }, "an escape character reached the terminal")
+        #expect(shown.stdout.contains("talk\\u{1b}[1A\\u{1b}[2Ksignature  valid"))
+    }
 }

@@ -70,7 +70,9 @@ extension Invitation {
             case "anon":
                 guard let flag = value.boolValue else { throw .invalid(key, "must be true or false") }
                 anonymous = flag
-            case "label": label = try Self.string(value, key)
+            case "label":
+                label = try Self.string(value, key)
+                guard Name.isValidLabel(label!) else { throw .invalid(key, "must be 1-\(Name.maximumLabelLength) bytes without control characters but tab") }
             default: continue
             }
         }

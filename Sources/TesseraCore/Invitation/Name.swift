@@ -14,8 +14,23 @@ public enum Name {
 
     /// Whether `text` can be a subject or account id: 1–256 bytes, no control characters.
     public static func isValidSubject(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
-        return (1...256).contains(bytes.count) && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7f && !(0x80...0x9f).contains($0.value) }
+        (1...256).contains(text.utf8.count) && !containsControlCharacters(text)
+    }
+
+    /// The longest label, in bytes: it is shown on a page, not stored as a document.
+    public static let maximumLabelLength = 1000
+
+    /// Whether `text` can be an invitation's label: 1–1000 bytes of free text, no control character but tab.
+    ///
+    /// Labels are shown on link pages and in terminals; a control character could rewrite the
+    /// terminal line that says whether a signature was verified.
+    public static func isValidLabel(_ text: some StringProtocol) -> Bool {
+        (1...maximumLabelLength).contains(text.utf8.count) && !containsControlCharacters(text, allowingTab: true)
+    }
+
+    /// Whether `text` holds a C0 control, DEL or a C1 control.
+    static func containsControlCharacters(_ text: some StringProtocol, allowingTab: Bool = false) -> Bool {
+        text.unicodeScalars.contains { ($0.value < 0x20 && !(allowingTab && $0 == "\t")) || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
