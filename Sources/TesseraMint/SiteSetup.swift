@@ -24,6 +24,8 @@ public enum SiteSetup {
             created.append("created signing key \(store.secretPath(name)) (\(key.publicKey.id)), mode 0600: keep it secret")
         }
         do {
+            try site.checkContained(FileSystem.join(site.out, "i"))
+            try site.checkContained(site.revocationList)
             if try FileSystem.makeDirectory(FileSystem.join(site.out, "i")) {
                 created.append("created \(site.out)/, the static site to publish")
             }

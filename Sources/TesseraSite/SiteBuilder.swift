@@ -24,6 +24,32 @@ public struct SiteBuilder: Sendable {
         return try FileSystem.contents(ofDirectory: folder).filter { Name.isValidInvitationID($0) && FileSystem.isDirectory(FileSystem.join(folder, $0)) }
     }
 
+    /// Removes what an interrupted run left in `out/`: temporary files (`.NAME.tmp-…`) and unfinished
+    /// new folders (`out/i/.new-ID`). Such a run never replaced a published file with a part of
+    /// one, but its leftovers would otherwise be published beside the real files. Returns how many.
+    @discardableResult
+    public func sweepLeftovers() throws(FileError) -> Int {
+        let site = publisher.site
+        let pages = FileSystem.join(site.out, "i")
+        var folders = [site.out, pages, FileSystem.join(site.out, ".well-known/tessera")]
+        folders += try invitationIDs().map { FileSystem.join(pages, $0) }
+        var removed = 0
+        for folder in folders where FileSystem.isDirectory(folder) {
+            try site.checkContained(folder)
+            for name in try FileSystem.contents(ofDirectory: folder) where name.hasPrefix(".") {
+                let path = FileSystem.join(folder, name)
+                if name.contains(".tmp-") {
+                    try FileSystem.remove(path)
+                    removed += 1
+                } else if folder == pages, name.hasPrefix(".new-") {
+                    try FileSystem.removeTree(path)
+                    removed += 1
+                }
+            }
+        }
+        return removed
+    }
+
     /// Rebuilds one invitation's folder; returns whether it is still valid, or nil if there is no token a trusted key verifies.
     public func rebuild(_ id: String, at now: Timestamp) throws(FileError) -> Bool? {
         guard let path = publisher.site.tokenFile(id),

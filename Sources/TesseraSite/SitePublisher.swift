@@ -26,6 +26,7 @@ public struct SitePublisher: Sendable {
     /// existing folder (`tessera build`) has each file replaced atomically.
     public func publish(_ invitation: Invitation, token: String) throws(FileError) {
         let folder = site.invitationFolder(invitation.id)
+        try site.checkContained(folder)
         let svg = qrCode(for: invitation).map(SiteRenderer.qrSVG)
         let files: [(name: String, contents: [UInt8])] = [
             ("token", Array((token + "\n").utf8)),
@@ -52,8 +53,10 @@ public struct SitePublisher: Sendable {
     /// still knows the invitation and a later build can restore the page if the revocation is undone.
     public func withdraw(_ invitation: Invitation, token: [UInt8], reason: String) throws(FileError) {
         let folder = site.invitationFolder(invitation.id)
-        try FileSystem.makeDirectory(folder)
         let kept = site.withdrawnToken(invitation.id)
+        try site.checkContained(folder)
+        try site.checkContained(kept)
+        try FileSystem.makeDirectory(folder)
         if !FileSystem.exists(kept) {
             try FileSystem.makeDirectory(FileSystem.directoryName(of: kept), mode: 0o700)
             try FileSystem.writeAtomically(kept, contents: token + [0x0a], mode: 0o600)
@@ -65,6 +68,7 @@ public struct SitePublisher: Sendable {
 
     /// Writes `out/index.html` and `out/i/index.html`.
     public func publishIndexes() throws(FileError) {
+        try site.checkContained(FileSystem.join(site.out, "i/index.html"))
         try FileSystem.makeDirectory(FileSystem.join(site.out, "i"))
         try FileSystem.writeAtomically(FileSystem.join(site.out, "index.html"), contents: Array(renderer.indexPage().utf8), durable: false)
         try FileSystem.writeAtomically(FileSystem.join(site.out, "i/index.html"), contents: Array(renderer.listingPage().utf8), durable: false)
@@ -76,12 +80,14 @@ public struct SitePublisher: Sendable {
             JSONValue.object([("kid", .string(key.id.rawValue)), ("public", .string(key.paserk))])
         }
         let document = JSONValue.object([("keys", .array(keys))])
+        try site.checkContained(FileSystem.join(wellKnown, "keys.json"))
         try FileSystem.makeDirectory(wellKnown)
         try FileSystem.writeAtomically(FileSystem.join(wellKnown, "keys.json"), contents: document.serialized() + [0x0a], durable: false)
     }
 
     /// Writes `out/.well-known/tessera/revoked.paseto`, the signed revocation list.
     public func publishRevocationList(_ token: String) throws(FileError) {
+        try site.checkContained(FileSystem.join(wellKnown, "revoked.paseto"))
         try FileSystem.makeDirectory(wellKnown)
         try FileSystem.writeAtomically(FileSystem.join(wellKnown, "revoked.paseto"), contents: Array((token + "\n").utf8), durable: false)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import TesseraCLI
 import TesseraCore
 import TesseraMint
@@ -33,15 +34,19 @@ struct Build: AsyncParsableCommand {
 
         var valid = 0, withdrawn = 0, skipped: [String] = []
         do {
+            let swept = try builder.sweepLeftovers()
+            if swept > 0 { Terminal.note("\(Terminal.prefix): removed \(swept) unfinished file\(swept == 1 ? "" : "s") an interrupted run left in out/") }
             let ids = try builder.invitationIDs()
-            var progress = Progress(label: "building", total: ids.count)
-            for (index, id) in ids.enumerated() {
-                switch try builder.rebuild(id, at: now) {
+            let progress = Mutex(Progress(label: "building", total: ids.count))
+            let outcomes = try Batch.run(ids.count, progress: { done in progress.withLock { $0.update(done) } }) { (index) throws(FileError) in
+                try builder.rebuild(ids[index], at: now)
+            }
+            for (id, outcome) in zip(ids, outcomes) {
+                switch outcome {
                 case true?: valid += 1
                 case false?: withdrawn += 1
                 case nil: skipped.append(id)
                 }
-                progress.update(index + 1)
             }
             try publisher.publishIndexes()
             try publisher.publishKeyring(verifier.keyring)

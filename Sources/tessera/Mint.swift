@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import TesseraCLI
 import TesseraCore
 import TesseraMint
@@ -103,24 +104,29 @@ struct Mint: ParsableCommand {
         let signing = try store.run { store throws(KeyStore.Error) in try store.signingKey(named: key) }
         let minter = Minter(key: signing.key)
 
-        var progress = Progress(label: "minting", total: count)
-        var minted: [(invitation: Invitation, token: String)] = []
-        minted.reserveCapacity(count)
-        for index in 0..<count {
+        // Signing is quick and done here in order; the pages (most of the work) are written on every core.
+        let minted = (0..<count).map { _ in
             let invitation = terms.invitation(id: Minter.newInvitationID(), issuedAt: now)
-            let token = minter.mint(invitation)
-            do {
+            return (invitation: invitation, token: minter.mint(invitation))
+        }
+        let progress = Mutex(Progress(label: "minting", total: count))
+        let from = settings.issuer.map { "\($0) <tessera@localhost>" } ?? "tessera@localhost"
+        let email = self.email
+        do {
+            if email {
+                try site.checkContained(site.path("outbox/\(minted[0].invitation.id).eml"))
+                try FileSystem.makeDirectory(site.path("outbox"), mode: 0o700)
+            }
+            _ = try Batch.run(count, progress: { done in progress.withLock { $0.update(done) } }) { (index) throws(FileError) in
+                let (invitation, token) = minted[index]
                 try publisher.publish(invitation, token: token)
                 if email {
-                    try FileSystem.makeDirectory(site.path("outbox"), mode: 0o700)
-                    let message = InvitationEmail(invitation: invitation, renderer: publisher.renderer, from: settings.issuer.map { "\($0) <tessera@localhost>" } ?? "tessera@localhost", date: now)
+                    let message = InvitationEmail(invitation: invitation, renderer: publisher.renderer, from: from, date: now)
                     try FileSystem.writeAtomically(site.path("outbox/\(invitation.id).eml"), contents: Array(message.message.utf8), mode: 0o600, durable: false)
                 }
-            } catch {
-                throw CommandLineError(error.description)
             }
-            minted.append((invitation, token))
-            progress.update(index + 1)
+        } catch {
+            throw CommandLineError(error.description)
         }
         do {
             try publisher.publishIndexes()

@@ -62,6 +62,8 @@ public struct PrunePlan: Sendable {
         }
         for invitation in invitations {
             do {
+                try site.checkContained(site.invitationFolder(invitation.id))
+                try site.checkContained(site.withdrawnToken(invitation.id))
                 try FileSystem.removeTree(site.invitationFolder(invitation.id))
                 try FileSystem.remove(site.withdrawnToken(invitation.id))
             } catch {

@@ -16,17 +16,21 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
     public let code: Int32
     /// What was being done, e.g. "cannot read".
     public let action: String
+    /// Why, when it is not a system error's text.
+    public let detail: String?
 
-    public init(path: String, code: Int32, action: String) {
+    public init(path: String, code: Int32, action: String, detail: String? = nil) {
         self.path = path
         self.code = code
         self.action = action
+        self.detail = detail
     }
 
     /// Whether the file simply does not exist.
     public var isNotFound: Bool { code == ENOENT }
 
     public var description: String {
+        if let detail { return "\(action) \(path): \(detail)" }
         let reason: String
         switch code {
         case 0: reason = "too large"
@@ -206,6 +210,19 @@ public enum FileSystem {
             fsync(fd)
             close(fd)
         }
+    }
+
+    /// The absolute path with every symbolic link resolved; nil when it does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Whether something (a file, a folder or a link, even a dangling one) is at `path`.
+    public static func existsWithoutFollowing(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// Flushes every pending write to disk: one flush after many non-durable writes instead of one per file.

@@ -35,6 +35,35 @@ public struct SiteFolder: Sendable, Equatable {
         return FileSystem.exists(withdrawn) ? withdrawn : nil
     }
 
+    /// Refuses a write at `path`, a path inside this site, that would land outside the site folder:
+    /// a `..` component, or a symbolic link on the way that leads elsewhere (an `out/` linked to
+    /// `~/.ssh`, committed to a shared site by someone else). A link that stays inside is fine.
+    public func checkContained(_ path: String) throws(FileError) {
+        let action = "refusing to write"
+        let base = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        guard base == "." || path == base || path.hasPrefix(base == "/" ? "/" : base + "/") else {
+            throw FileError(path: path, code: 0, action: action, detail: "it is not inside the site folder \(root)")
+        }
+        let relative = base == "." ? path : String(path.dropFirst(base.count))
+        if relative.split(separator: "/").contains("..") {
+            throw FileError(path: path, code: 0, action: action, detail: "the path goes up with '..'")
+        }
+        // A site folder that does not exist yet has nothing inside it that could lead out.
+        guard let realRoot = FileSystem.realPath(root) else { return }
+        var existing = path
+        while !FileSystem.existsWithoutFollowing(existing) {
+            let parent = FileSystem.directoryName(of: existing)
+            if parent == existing { return }
+            existing = parent
+        }
+        guard let real = FileSystem.realPath(existing) else {
+            throw FileError(path: existing, code: 0, action: action, detail: "it is a symbolic link to nowhere")
+        }
+        guard real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
+            throw FileError(path: path, code: 0, action: action, detail: "\(existing) leads to \(real), outside the site folder (a symbolic link)")
+        }
+    }
+
     /// The same folder relative to the site root, as shown to people.
     public static func invitationFolderName(_ id: String) -> String { "out/i/" + id }
 }
