@@ -126,14 +126,19 @@ import Testing
         deinit { stop() }
     }
 
+    /// The two sites, with the minting site's `out/` served by nginx; nil when nginx or openssl is missing (a failure under CI).
+    private func publishedSite() throws -> (Sites, StaticHost)? {
+        guard let nginx = Self.nginx.require(), ExternalTool.openssl.require() != nil else { return nil }
+        let sites = try Sites()
+        return (sites, try StaticHost(nginx: nginx, root: sites.minting.file("out").path))
+    }
+
     private func reason(_ result: Binary.Result) -> String? { result.json?["reason"] as? String }
     private func message(_ result: Binary.Result) -> String { (result.json?["error"] as? String) ?? result.stderr }
 
     @Test(.timeLimit(.minutes(2)))
     func checkFollowsThePublishedList() throws {
-        guard let nginx = Self.nginx.require(), ExternalTool.openssl.require() != nil else { return }
-        let sites = try Sites()
-        let host = try StaticHost(nginx: nginx, root: sites.minting.file("out").path)
+        guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
 
         // Over http: the revoked invitation is refused, the other is valid, and the list's time is remembered.
@@ -190,9 +195,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func gatewayFetchesTheListAgain() throws {
-        guard let nginx = Self.nginx.require(), ExternalTool.openssl.require() != nil else { return }
-        let sites = try Sites()
-        let host = try StaticHost(nginx: nginx, root: sites.minting.file("out").path)
+        guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
         let gateway = try GatewayProcess(site: sites.verifier, ledger: "sqlite:" + sites.verifier.file("state/ledger.sqlite").path,
                                          extra: ["--revoked", host.url(), "--revoked-refresh", "1s"])
