@@ -94,8 +94,9 @@ public enum HTTPFetcher {
             default: return String(describing: error)
             }
         }
-        if let error = error as? NIOSSLError, case .handshakeFailed(let reason) = error {
-            return "the TLS handshake failed (\(tlsReason(reason)))"
+        if let error = error as? NIOSSLError {
+            if case .handshakeFailed(let reason) = error { return "the TLS handshake failed (\(tlsReason(reason)))" }
+            return "TLS: \(error)"
         }
         if let error = error as? NIOSSLExtraError { return "TLS: \(error.description)" }
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
