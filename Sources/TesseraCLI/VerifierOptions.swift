@@ -34,21 +34,31 @@ public struct VerifierOptions: ParsableArguments {
         return Verifier(keyring: keyring, revocations: try await loadRevocationList(keyring: keyring), audience: audience, leeway: leewaySeconds)
     }
 
-    /// Where `--revoked` points, or the site's `revoked.txt`.
+    /// Where `--revoked` points, else `revoked` in `tessera.toml` (a path there is relative to the site), else the site's `revoked.txt`.
     public func revocationSource() throws(CommandLineError) -> RevocationSource {
-        guard let revoked else { return .file(site.folder.revocationList) }
+        let configured = try configuredRevocationList()
+        guard let text = configured?.text else { return .file(site.folder.revocationList) }
         do {
-            return try RevocationSource(parsing: revoked)
+            let source = try RevocationSource(parsing: text)
+            if case .file(let path) = source, configured?.fromSettings == true { return .file(site.folder.path(path)) }
+            return source
         } catch {
-            throw CommandLineError("--revoked: \"\(revoked)\" \(error.message)", hint: "give a file path, or the https:// address of a published revoked.paseto")
+            throw CommandLineError("--revoked: \"\(text)\" \(error.message)", hint: "give a file path, or the https:// address of a published revoked.paseto")
         }
+    }
+
+    /// The list named by `--revoked` or by the settings, if any: then it must exist.
+    private func configuredRevocationList() throws(CommandLineError) -> (text: String, fromSettings: Bool)? {
+        if let revoked { return (revoked, false) }
+        return try site.settings().revoked.map { ($0, true) }
     }
 
     /// Reads the revocation list, verifying a signed one with `keyring` and refusing one older than the newest this site has accepted.
     public func loadRevocationList(keyring: Keyring) async throws(CommandLineError) -> RevocationList {
         let source = try revocationSource()
+        let required = try configuredRevocationList() != nil
         do {
-            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: site.folder), required: revoked != nil).list
+            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: site.folder), required: required).list
         } catch {
             let hint: String?
             switch (error.kind, source) {

@@ -82,10 +82,12 @@ struct Serve: AsyncParsableCommand {
 
         var configuration = GatewayConfiguration()
         configuration.site = verifier.site.folder
-        if verifier.revoked != nil { configuration.revocationSource = try verifier.revocationSource() }
+        if verifier.revoked != nil || settings.revoked != nil { configuration.revocationSource = try verifier.revocationSource() }
         if let revokedRefresh {
             let seconds = try OptionValue.seconds(revokedRefresh, flag: "--revoked-refresh")
-            guard seconds >= 1 else { throw CommandLineError("--revoked-refresh: must be at least 1s") }
+            guard Settings.Gateway.revokedRefreshRange.contains(seconds) else { throw CommandLineError("--revoked-refresh: must be from 1s to 1d") }
+            configuration.remoteRefresh = .seconds(seconds)
+        } else if let seconds = table.revokedRefresh {
             configuration.remoteRefresh = .seconds(seconds)
         }
         configuration.audience = verifier.audience ?? settings.audience

@@ -147,6 +147,10 @@ import Testing
         #expect(reason(revoked) == "revoked")
         #expect(try sites.check(sites.validToken, revoked: host.url()).status == 0)
         #expect(FileManager.default.fileExists(atPath: sites.verifier.file("state/revocation-list.iat").path))
+        // The same address set once in the verifier's tessera.toml.
+        try sites.verifier.write("tessera.toml", "revoked = \"\(host.url())\"\n")
+        #expect(try Binary.verify("check", "--site", sites.verifier.path, sites.revokedToken).status == 13)
+        try sites.verifier.write("tessera.toml", "")
 
         // A redirect within the host is followed; one that never ends is not.
         #expect(try sites.check(sites.revokedToken, revoked: host.url("/old")).status == 13)
@@ -197,8 +201,9 @@ import Testing
     func gatewayFetchesTheListAgain() throws {
         guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
+        try sites.verifier.write("tessera.toml", "[gateway]\nrevoked_refresh = \"1s\"\n")
         let gateway = try GatewayProcess(site: sites.verifier, ledger: "sqlite:" + sites.verifier.file("state/ledger.sqlite").path,
-                                         extra: ["--revoked", host.url(), "--revoked-refresh", "1s"])
+                                         extra: ["--revoked", host.url()])
         try gateway.waitUntilReady()
 
         func verify(_ token: String) throws -> Int {

@@ -13,12 +13,14 @@ import Testing
             default_role = "viewer"
             default_expiry = "36h"
             ledger = "sqlite:state/l.sqlite"
+            revoked = "https://invites.example.org/.well-known/tessera/revoked.paseto"
 
             [gateway]
             listen = "127.0.0.1:9000"
             trusted_proxies = ["127.0.0.1/32"]
             max_header_bytes = 16384
             read_timeout = "30s"
+            revoked_refresh = "5m"
             """)
         #expect(settings.baseURL == "https://invites.example.org/")
         #expect(settings.joinURL == "https://gw.example.org/join/{project}")
@@ -30,6 +32,8 @@ import Testing
         #expect(settings.gateway.trustedProxies == ["127.0.0.1/32"])
         #expect(settings.gateway.maxHeaderBytes == 16384)
         #expect(settings.gateway.readTimeout == 30)
+        #expect(settings.revoked == "https://invites.example.org/.well-known/tessera/revoked.paseto")
+        #expect(settings.gateway.revokedRefresh == 300)
         #expect(try Settings.parse("[gateway]\nread_timeout = 5").gateway.readTimeout == 5)
     }
 
@@ -47,6 +51,10 @@ import Testing
         ("[gateway]\n\nmax_header_bytes = 1024", 3, "max_header_bytes must be a number of bytes from 12288 to 1048576"),
         ("[gateway]\nmax_header_bytes = \"32k\"", 2, "max_header_bytes must be a number of bytes"),
         ("[gateway]\nread_timeout = \"soon\"", 2, "read_timeout must be a length of time from 1s to 3600s"),
+        ("revoked = \"https://user@example.org/r\"", 1, "revoked is not a valid http(s) address"),
+        ("revoked = \"\"", 1, "revoked names no file"),
+        ("[gateway]\nrevoked_refresh = \"0s\"", 2, "revoked_refresh must be a length of time from 1s to 1d"),
+        ("[gateway]\nrevoked_refresh = 60", 2, "revoked_refresh must be a length of time"),
         ("[gateway]\nread_timeout = \"0s\"", 2, "read_timeout must be a length of time"),
         ("[gateway]\nread_timeout = \"2h\"", 2, "read_timeout must be a length of time"),
         ("base_url = \"https://a/\" trailing", 1, "unexpected text"),

@@ -28,6 +28,8 @@ public struct Settings: Sendable, Equatable {
     public var defaultRole: String?
     public var defaultExpiry: String?
     public var ledger: String?
+    /// Where verifiers read the revocation list: a file in the site or the URL of a published `revoked.paseto` (as `--revoked`).
+    public var revoked: String?
     /// The `[gateway]` table, for `tessera-verify serve`.
     public var gateway = Gateway()
 
@@ -42,6 +44,9 @@ public struct Settings: Sendable, Equatable {
         public var maxHeaderBytes: Int?
         /// `read_timeout`, in seconds.
         public var readTimeout: Int64?
+        /// Seconds between fetches of a revocation list published at a URL.
+        public var revokedRefresh: Int64?
+        public static let revokedRefreshRange: ClosedRange<Int64> = 1...86_400
 
         /// The header caps accepted: room for a maximum-size token and the usual headers, up to 1 MiB.
         public static let maxHeaderBytesRange = (SignedToken.maximumLength + 4096)...(1 << 20)
@@ -119,6 +124,14 @@ public struct Settings: Sendable, Equatable {
                 settings.defaultRole = role
             case (nil, "default_expiry"): settings.defaultExpiry = try string()
             case (nil, "ledger"): settings.ledger = try string()
+            case (nil, "revoked"):
+                let text = try string()
+                do {
+                    _ = try RevocationSource(parsing: text)
+                } catch {
+                    throw fail("revoked \(error.message)")
+                }
+                settings.revoked = text
             case ("gateway", "listen"): settings.gateway.listen = try string()
             case ("gateway", "redirect"): settings.gateway.redirect = try url()
             case ("gateway", "identity_header"): settings.gateway.identityHeader = try string()
@@ -141,12 +154,18 @@ public struct Settings: Sendable, Equatable {
                     throw fail("read_timeout must be a length of time from \(range.lowerBound)s to \(range.upperBound)s, such as \"10s\"")
                 }
                 settings.gateway.readTimeout = seconds
+            case ("gateway", "revoked_refresh"):
+                let range = Gateway.revokedRefreshRange
+                guard case .string(let text) = entry.value, let seconds = TimeSpan.seconds(in: text), range.contains(seconds) else {
+                    throw fail("revoked_refresh must be a length of time from 1s to 1d, such as \"60s\"")
+                }
+                settings.gateway.revokedRefresh = seconds
             case (let table?, let key) where table == "gateway":
-                throw fail("unknown key \(key) in [gateway]; known: listen, redirect, identity_header, trusted_proxies, project_from_path, max_header_bytes, read_timeout")
+                throw fail("unknown key \(key) in [gateway]; known: listen, redirect, identity_header, trusted_proxies, project_from_path, max_header_bytes, read_timeout, revoked_refresh")
             case (let table?, _):
                 throw fail("unknown table [\(table)]; known: [gateway]")
             case (nil, let key):
-                throw fail("unknown key \(key); known: base_url, join_url, audience, issuer, roles, default_role, default_expiry, ledger, [gateway]")
+                throw fail("unknown key \(key); known: base_url, join_url, audience, issuer, roles, default_role, default_expiry, ledger, revoked, [gateway]")
             }
         }
         if let role = settings.defaultRole, let roles = settings.roles, !roles.contains(role) {
