@@ -140,7 +140,9 @@ let package = Package(
         // executable targets would link their static-runtime flags into the test bundle.
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TesseraCore", .product(name: "GRDB", package: "GRDB.swift")],
+            // Read from the source tree by HostileFileTests, as data, not bundled.
+            exclude: ["HostileFiles"]
         ),
     ]
 )

@@ -45,14 +45,18 @@ public enum Terminal {
         switch scalar.value {
         case 0..<0x20, 0x7f...0x9f: return true
         case 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069: return true  // marks, embeddings, overrides, isolates
+        case 0xfeff: return true  // a byte order mark: invisible, it makes a quoted value look right when it is not
         default: return false
         }
     }
 
     /// Reports an error in the one form used everywhere.
+    ///
+    /// Messages quote what was read (a line of `revoked.txt`, a value of `tessera.toml`), so they are
+    /// made displayable: a control character there must not rewrite the terminal or split the line.
     public static func report(_ error: CommandLineError) {
-        note("\(prefix): error: \(error.message)")
-        for hint in error.hints { note("\(prefix): hint: \(hint)") }
+        note("\(prefix): error: \(displayable(error.message))")
+        for hint in error.hints { note("\(prefix): hint: \(displayable(hint))") }
     }
 
     /// Whether standard error is a terminal (progress is shown only then).

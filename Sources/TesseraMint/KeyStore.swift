@@ -63,8 +63,11 @@ public struct KeyStore: Sendable {
             let path = publicPath(name)
             let text: [UInt8]
             do { text = try FileSystem.read(path, limit: 64 << 10) } catch { throw .file(error) }
-            guard let key = try? PublicKey(pem: String(decoding: text, as: UTF8.self)) else {
-                throw .invalidKeyFile(path: path, why: "not an Ed25519 public key in PEM form")
+            let key: PublicKey
+            do {
+                key = try PublicKey(pem: String(decoding: text, as: UTF8.self))
+            } catch {
+                throw .invalidKeyFile(path: path, why: error.explanation(expecting: "PUBLIC KEY"))
             }
             result.append(Entry(name: name, publicKey: key, hasSecret: names.contains(name + Self.secretKeySuffix), isSigning: name == signing))
         }
@@ -96,13 +99,30 @@ public struct KeyStore: Sendable {
         }
         let bytes: [UInt8]
         do { bytes = try FileSystem.read(path, limit: 64 << 10) } catch { throw .file(error) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let key: SigningKey
         do {
-            return try SigningKey(pem: String(decoding: bytes, as: UTF8.self))
+            key = try SigningKey(pem: text)
         } catch .publicKeyMismatch {
             throw .publicKeyMismatch(path: path)
         } catch {
-            throw .invalidKeyFile(path: path, why: "not a PKCS#8 Ed25519 private key in PEM form")
+            throw .invalidKeyFile(path: path, why: Self.problem(inSecretKey: text))
         }
+        // A secret beside another key's public file would sign invitations that no verifier given that file accepts.
+        let published = publicPath(name)
+        if let text = try? FileSystem.readIfPresent(published, limit: 64 << 10),
+           let other = try? PublicKey(pem: String(decoding: text, as: UTF8.self)), other != key.publicKey {
+            throw .invalidKeyFile(path: path, why: "its public half is not the key in \(published) (\(other.id)); invitations it signs would not verify")
+        }
+        return key
+    }
+
+    /// Why the text of a secret key file holds no usable key, naming what it holds instead.
+    private static func problem(inSecretKey text: String) -> String {
+        let label: String
+        do { label = try PEM.decode(text).label } catch { return error.explanation(expecting: "PRIVATE KEY") }
+        guard label == "PRIVATE KEY" else { return PEM.Error.unexpectedLabel(label).explanation(expecting: "PRIVATE KEY") }
+        return PEM.Error.notEd25519.explanation(expecting: "PRIVATE KEY") + "; expected PKCS#8 as 'openssl genpkey -algorithm ed25519' writes"
     }
 
     /// Stores a secret key under `name` (secret file first, `O_EXCL`, 0600) and makes it the signing key if `makeSigning`.

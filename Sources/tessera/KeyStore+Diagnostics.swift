@@ -15,7 +15,7 @@ extension KeyStore.Error {
         case .unknownKey(let name):
             return CommandLineError("no secret key named \(name)", hint: "'tessera keys list' shows the keys")
         case .unsafePermissions(let path, let mode):
-            return CommandLineError("\(path) is readable by others (mode \(String(mode, radix: 8))): refusing to use a secret key that may have leaked", hint: "chmod 600 \(path)")
+            return CommandLineError("\(path) is open to group or others (mode \(String(mode, radix: 8))): refusing to use a secret key that may have leaked", hint: "chmod 600 \(path)")
         case .invalidKeyFile(let path, let why):
             return CommandLineError("\(path): \(why)")
         case .badName(let name, let why):

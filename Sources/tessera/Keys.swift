@@ -130,30 +130,70 @@ struct Keys: ParsableCommand {
                 do { bytes = try FileSystem.read(file, limit: 64 << 10) } catch { throw CommandLineError(error.description) }
             }
             let text = String(decoding: bytes, as: UTF8.self)
-            let trimmed = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " }).first.map(String.init) ?? ""
             let store = KeyStore(directory: siteOptions.folder.keys)
             let name = name ?? store.suggestedName(at: .now)
-            if text.contains("-----BEGIN PRIVATE KEY-----") || trimmed.hasPrefix(PASERK.secretPrefix) {
-                let key: SigningKey
+            if text.contains("-----BEGIN ") {
+                let label: String
                 do {
-                    key = trimmed.hasPrefix(PASERK.secretPrefix) ? try SigningKey(paserk: trimmed) : try SigningKey(pem: text)
-                } catch .publicKeyMismatch {
-                    throw CommandLineError("\(file): the public half of this k4.secret does not match its seed; refusing it", hint: "signing with such a key can leak it; export the key again from its source")
+                    label = try PEM.decode(text).label
+                } catch .noArmor {
+                    throw CommandLineError("\(file): holds a PEM block without its matching -----END …----- line")
                 } catch {
-                    throw CommandLineError("\(file): not an Ed25519 secret key (PKCS#8 PEM or k4.secret)")
+                    throw CommandLineError("\(file): \(error.explanation(expecting: "PUBLIC KEY"))")
                 }
-                let hadSecret = try store.run { store throws(KeyStore.Error) in try store.entries() }.contains(where: \.hasSecret)
-                let makeSigning = sign || !hadSecret
-                try store.run { store throws(KeyStore.Error) in try store.store(key, name: name, makeSigning: makeSigning) }
-                Terminal.line("imported secret key \(name) (\(key.publicKey.id))\(makeSigning ? "; it signs new invitations" : "")")
-            } else if text.contains("-----BEGIN PUBLIC KEY-----") || trimmed.hasPrefix(PASERK.publicPrefix) {
-                let parsed = trimmed.hasPrefix(PASERK.publicPrefix) ? PublicKey(paserk: trimmed) : try? PublicKey(pem: text)
-                guard let key = parsed else { throw CommandLineError("\(file): not an Ed25519 public key (SPKI PEM or k4.public)") }
-                try store.run { store throws(KeyStore.Error) in try store.store(key, name: name) }
-                Terminal.line("imported public key \(name) (\(key.id)): invitations it signed are now trusted")
+                switch label {
+                case "PRIVATE KEY": try importSecret(Result { () throws(SigningKey.ImportError) in try SigningKey(pem: text) }, store: store, name: name)
+                case "PUBLIC KEY": try importPublic(try? PublicKey(pem: text), store: store, name: name)
+                default:
+                    throw CommandLineError("\(file): holds a \"\(label)\" PEM block", hint: "expected a PKCS#8 PRIVATE KEY or an SPKI PUBLIC KEY holding an Ed25519 key")
+                }
+                return
+            }
+            // A PASERK file is the key alone: anything after it (a second key, say) would otherwise be dropped unseen.
+            let paserk = (text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text).trimmingASCIIWhitespace()
+            guard !paserk.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+                throw CommandLineError("\(file): holds more than one key or word", hint: "a PASERK file holds one k4.secret or k4.public and nothing else")
+            }
+            if paserk.hasPrefix(PASERK.secretPrefix) {
+                try importSecret(Result { () throws(SigningKey.ImportError) in try SigningKey(paserk: paserk) }, store: store, name: name)
+            } else if paserk.hasPrefix(PASERK.publicPrefix) {
+                try importPublic(PublicKey(paserk: paserk), store: store, name: name)
+            } else if let kind = Self.paserkType(of: paserk) {
+                throw CommandLineError("\(file): a \(kind) PASERK is not an Ed25519 key for v4.public tokens", hint: "import a k4.secret or k4.public")
             } else {
                 throw CommandLineError("\(file): no key found", hint: "expected a PEM file or a k4.secret / k4.public PASERK")
             }
+        }
+
+        /// Reads a secret key with the errors `run` reports; the key itself is never part of a message.
+        private func importSecret(_ read: Result<SigningKey, SigningKey.ImportError>, store: KeyStore, name: String) throws {
+            let key: SigningKey
+            do {
+                key = try read.get()
+            } catch .publicKeyMismatch {
+                throw CommandLineError("\(file): the public half of this secret key does not match its seed; refusing it", hint: "signing with such a key can leak it; export the key again from its source")
+            } catch {
+                throw CommandLineError("\(file): not an Ed25519 secret key (PKCS#8 PEM or k4.secret)")
+            }
+            let hadSecret = try store.run { store throws(KeyStore.Error) in try store.entries() }.contains(where: \.hasSecret)
+            let makeSigning = sign || !hadSecret
+            try store.run { store throws(KeyStore.Error) in try store.store(key, name: name, makeSigning: makeSigning) }
+            Terminal.line("imported secret key \(name) (\(key.publicKey.id))\(makeSigning ? "; it signs new invitations" : "")")
+        }
+
+        private func importPublic(_ parsed: PublicKey?, store: KeyStore, name: String) throws {
+            guard let key = parsed else { throw CommandLineError("\(file): not an Ed25519 public key (SPKI PEM or k4.public)") }
+            try store.run { store throws(KeyStore.Error) in try store.store(key, name: name) }
+            Terminal.line("imported public key \(name) (\(key.id)): invitations it signed are now trusted")
+        }
+
+        /// The `kN.type` of text shaped like a PASERK (`k3.public.…`, `k4.local.…`), to name what was given instead.
+        private static func paserkType(of text: String) -> String? {
+            let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0].count == 2, parts[0].first == "k", parts[0].last?.isNumber == true,
+                  (1...12).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "-") })
+            else { return nil }
+            return "\(parts[0]).\(parts[1])"
         }
     }
 

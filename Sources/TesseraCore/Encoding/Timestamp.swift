@@ -16,7 +16,9 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     ///
     /// Second 60 is accepted as a leap second and read as the first second of the
     /// following minute, since a count of seconds since the epoch has no leap seconds.
-    /// A fraction has 1 to 9 digits; `-00:00` is read as UTC.
+    /// A fraction has 1 to 9 digits; `-00:00` is read as UTC. An offset that moves the
+    /// instant out of the years 0000–9999 in UTC (`0000-01-01T00:00:00+00:01`) is refused:
+    /// such an instant could not be written back.
     public init?(rfc3339 text: some StringProtocol) {
         self.init(rfc3339Bytes: text.utf8)
     }
@@ -65,6 +67,15 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         Self.appendDigits(Int(secondOfDay % 60), count: 2, to: &text)
         text.append(UInt8(ascii: "Z"))
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// As `rfc3339`, with the fraction of a second when there is one (`2026-05-01T00:00:00.5Z`), so that the text reads back as exactly this instant.
+    public var exactRFC3339: String {
+        guard nanoseconds != 0 else { return rfc3339 }
+        var digits = String(nanoseconds)
+        digits = String(repeating: "0", count: 9 - digits.count) + digits
+        while digits.last == "0" { digits.removeLast() }
+        return String(rfc3339.dropLast()) + "." + digits + "Z"
     }
 
     /// The instant `seconds` later (earlier if negative), saturating at the ends of the Int64 range instead of trapping.
@@ -151,9 +162,14 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         let days = daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
         // Local time = UTC + offset, so the instant is the local reading minus the offset.
         let secondsOfDay = Int64(hour * 3600 + minute * 60 + second)
-        return Timestamp(
-            seconds: days * 86_400 + secondsOfDay - Int64(offset), nanoseconds: Int32(nanoseconds))
+        let seconds = days * 86_400 + secondsOfDay - Int64(offset)
+        // Every instant read must be writable: a `before:` entry that could not be read back would void the signed list it is published in.
+        guard writableSeconds.contains(seconds) else { return nil }
+        return Timestamp(seconds: seconds, nanoseconds: Int32(nanoseconds))
     }
+
+    /// 0000-01-01T00:00:00Z ..< 10000-01-01T00:00:00Z: the instants `rfc3339` can write.
+    private static let writableSeconds: Range<Int64> = -62_167_219_200..<253_402_300_800
 
     private static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {

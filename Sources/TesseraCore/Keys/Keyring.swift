@@ -33,7 +33,7 @@ public struct Keyring: Sendable, Equatable {
         public var description: String {
             switch self {
             case .unreadable(let error): return error.description
-            case .invalidKey(let path, _): return "\(path) is not an Ed25519 public key in PEM form"
+            case .invalidKey(let path, let error): return "\(path): \(error.explanation(expecting: "PUBLIC KEY"))"
             }
         }
     }

@@ -10,29 +10,51 @@ public enum PEM {
         case invalidBase64
         /// The DER inside is not an Ed25519 key of the expected form.
         case notEd25519
+        /// More than one PEM block: which key is meant would depend on the reader.
+        case severalBlocks
+
+        /// What is wrong, for a message that names the file: "holds no PEM block …".
+        public func explanation(expecting expected: String) -> String {
+            switch self {
+            case .noArmor: return "holds no PEM block (-----BEGIN \(expected)----- … -----END \(expected)-----)"
+            case .unexpectedLabel(let label): return "holds a \"\(label)\" PEM block where a \"\(expected)\" one belongs"
+            case .invalidBase64: return "holds a PEM block that is not valid base64"
+            case .notEd25519: return "holds no valid Ed25519 key (RSA, EC, X25519 and Ed448 keys cannot sign v4.public tokens)"
+            case .severalBlocks: return "holds more than one PEM block; keep one key per file"
+            }
+        }
     }
 
     /// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow.
     public static let ed25519PublicPrefix: [UInt8] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]
 
-    /// The label and the decoded bytes of the first PEM block in `text`; explanatory text around it is ignored.
+    /// The label and the decoded bytes of the one PEM block in `text`; explanatory text around it
+    /// (such as `openssl pkey -text` writes after it) is ignored, and so is a UTF-8 byte order mark at the start.
+    ///
+    /// A second block is refused rather than ignored: a reader that took the other one would trust another key.
     public static func decode(_ text: String) throws(Error) -> (label: String, der: [UInt8]) {
         var label: String?
         var body: [UInt8] = []
+        var found: (label: String, der: [UInt8])?
+        let text = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = rawLine.trimmingASCIIWhitespace()
             if let current = label {
                 if line.hasPrefix("-----END ") {
                     guard line == "-----END \(current)-----" else { throw .noArmor }
                     guard let der = decodeBase64(body) else { throw .invalidBase64 }
-                    return (current, der)
+                    found = (current, der)
+                    label = nil
+                    continue
                 }
                 body.append(contentsOf: line.utf8)
             } else if line.hasPrefix("-----BEGIN "), line.hasSuffix("-----"), line.count > 16 {
+                guard found == nil else { throw .severalBlocks }
                 label = String(line.dropFirst(11).dropLast(5))
             }
         }
-        throw .noArmor
+        guard let found else { throw .noArmor }
+        return found
     }
 
     /// Wraps DER bytes in PEM armor with 64-character lines.

@@ -79,6 +79,8 @@ public struct RevocationFile: Sendable, Equatable {
     /// The entry a line holds, read with the same rules as `RevocationList(parsing:)`.
     private static func entry(in line: ArraySlice<UInt8>) -> RevocationList.Entry? {
         var content = line
+        // Only the first line can start with a byte order mark: elsewhere `RevocationList` refuses it.
+        if content.starts(with: [0xEF, 0xBB, 0xBF]) { content = content.dropFirst(3) }
         if let hash = content.firstIndex(of: UInt8(ascii: "#")) { content = content[..<hash] }
         while let first = content.first, first == 0x20 || first == 0x09 || first == 0x0d { content = content.dropFirst() }
         while let last = content.last, last == 0x20 || last == 0x09 || last == 0x0d { content = content.dropLast() }

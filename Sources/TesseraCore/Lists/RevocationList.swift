@@ -36,7 +36,8 @@ public struct RevocationList: Sendable, Equatable {
             case .invitation(let id): return id
             case .project(let name): return "project:" + name
             case .key(let id): return "key:" + id.rawValue
-            case .issuedBefore(let time): return "before:" + time.rfc3339
+            // With its fraction: written in whole seconds it would revoke less once published.
+            case .issuedBefore(let time): return "before:" + time.exactRFC3339
             }
         }
 
@@ -79,24 +80,45 @@ public struct RevocationList: Sendable, Equatable {
     }
 
     /// Parses the text form; any line that is not blank, a comment or a valid entry is an error naming that line.
+    ///
+    /// Lines may end in CRLF, and a UTF-8 byte order mark may start the file (some Windows editors
+    /// write one); anywhere else a byte order mark is part of a line, and an error.
     public init(parsing text: [UInt8]) throws(ParseError) {
-        var lineNumber = 0
-        for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var content = line
-            if let hash = content.firstIndex(of: UInt8(ascii: "#")) { content = content[..<hash] }
-            while let first = content.first, first == 0x20 || first == 0x09 || first == 0x0d { content = content.dropFirst() }
-            while let last = content.last, last == 0x20 || last == 0x09 || last == 0x0d { content = content.dropLast() }
-            if content.isEmpty { continue }
-            guard let entryText = String(validating: content, as: UTF8.self) else {
-                throw ParseError(line: lineNumber, message: "not valid UTF-8")
+        // One pass over the bytes, with no slice per line: a list may hold hundreds of thousands of
+        // entries, and a verifier reads it on every `check` and every reload.
+        self = try text.withUnsafeBufferPointer { (bytes) throws(ParseError) -> RevocationList in
+            var list = RevocationList()
+            // At most one id per 23 bytes: growing the set step by step costs more than the parsing.
+            list.invitationIDs.reserveCapacity(min(bytes.count / 23, 1 << 20))
+            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            var lineNumber = 0
+            while start <= bytes.count {
+                lineNumber += 1
+                var end = start
+                var contentEnd: Int?
+                while end < bytes.count, bytes[end] != 0x0a {
+                    if contentEnd == nil, bytes[end] == UInt8(ascii: "#") { contentEnd = end }
+                    end += 1
+                }
+                var low = start, high = contentEnd ?? end
+                start = end + 1
+                while low < high, Self.isBlank(bytes[low]) { low += 1 }
+                while high > low, Self.isBlank(bytes[high - 1]) { high -= 1 }
+                if low == high { continue }
+                guard let entryText = String(validating: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self) else {
+                    throw ParseError(line: lineNumber, message: "not valid UTF-8")
+                }
+                guard let entry = Entry(entryText) else {
+                    throw ParseError(line: lineNumber, message: Self.explain(entryText))
+                }
+                list.insert(entry)
             }
-            guard let entry = Entry(entryText) else {
-                throw ParseError(line: lineNumber, message: Self.explain(entryText))
-            }
-            insert(entry)
+            return list
         }
     }
+
+    /// Space, tab or the carriage return of a CRLF line end.
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0d }
 
     /// Adds an entry.
     public mutating func insert(_ entry: Entry) {

@@ -64,7 +64,8 @@ public struct Settings: Sendable, Equatable {
         public let line: Int
         public let message: String
 
-        public var description: String { "\(path):\(line): \(message)" }
+        /// `path:line: message`; line 0 is for a file that could not be read, whose message names it already.
+        public var description: String { line > 0 ? "\(path):\(line): \(message)" : message }
     }
 
     /// Reads `tessera.toml` of a site; a missing file gives the defaults (all nil).
@@ -77,7 +78,7 @@ public struct Settings: Sendable, Equatable {
             throw Error(path: path, line: 0, message: error.description)
         }
         guard let bytes else { return Settings() }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw Error(path: path, line: 0, message: "not valid UTF-8") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw Error(path: path, line: TOMLSubset.lineOfInvalidUTF8(in: bytes), message: "not valid UTF-8") }
         return try parse(text, path: path)
     }
 
@@ -107,13 +108,21 @@ public struct Settings: Sendable, Equatable {
             func url() throws(Error) -> String {
                 let text = try string()
                 guard text.hasPrefix("https://") || text.hasPrefix("http://") else { throw fail("\(entry.key) must start with https:// or http://") }
+                // Checked with its placeholders filled in, since {project} may stand in a host name.
+                let filled = text.replacing("{project}", with: "p").replacing("{jti}", with: "j")
+                guard RemoteURL(filled) != nil else {
+                    throw fail("\(entry.key) must be an address with a host, such as https://invites.example.org/ (no spaces, user name or non-ASCII characters)")
+                }
                 return text
             }
             switch (entry.table, entry.key) {
             case (nil, "base_url"): settings.baseURL = try url()
             case (nil, "join_url"): settings.joinURL = try url()
-            case (nil, "audience"): settings.audience = try string()
-            case (nil, "issuer"): settings.issuer = try string()
+            // Both go into every token: as long as a subject at most, and never a control character.
+            case (nil, "audience"), (nil, "issuer"):
+                let text = try string()
+                guard Name.isValidSubject(text) else { throw fail("\(entry.key) must be 1-256 bytes without control characters") }
+                if entry.key == "audience" { settings.audience = text } else { settings.issuer = text }
             case (nil, "roles"):
                 let roles = try strings()
                 guard let bad = roles.first(where: { !Name.isValidProjectOrRole($0) }) else { settings.roles = roles; continue }

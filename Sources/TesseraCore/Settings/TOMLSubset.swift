@@ -32,16 +32,22 @@ enum TOMLSubset {
         var table: String?
         var seen = Set<String>()
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split as bytes: as Characters, "\r\n" is one grapheme that a "\n" separator never matches.
+        // A byte order mark may start the file (TOML allows it; some Windows editors write it), nowhere else.
+        let body = text.utf8.dropFirst(text.utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)
+        for rawLine in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            var scanner = Scanner(Array(rawLine.utf8), line: number)
+            var scanner = Scanner(Array(rawLine), line: number)
             scanner.skipSpaces()
             if scanner.atEndOrComment { continue }
             if scanner.peek == UInt8(ascii: "[") {
                 scanner.advance()
+                if scanner.peek == UInt8(ascii: "[") { throw ParseError(line: number, message: "arrays of tables ([[name]]) are not supported; known: [gateway]") }
+                scanner.skipSpaces()
                 let name = try scanner.bareKey()
+                scanner.skipSpaces()
                 try scanner.expect(UInt8(ascii: "]"))
-                try scanner.expectEnd()
+                try scanner.expectEnd(after: "[\(name)]")
                 guard seen.insert("[" + name + "]").inserted else { throw ParseError(line: number, message: "table [\(name)] appears twice") }
                 table = name
                 tables.append(Table(name: name, line: number))
@@ -58,6 +64,15 @@ enum TOMLSubset {
             entries.append(Entry(table: table, key: key, value: value, line: number))
         }
         return (entries, tables)
+    }
+
+    /// The 1-based number of the first line that is not valid UTF-8 (no UTF-8 sequence holds a newline byte, so lines can be checked alone).
+    static func lineOfInvalidUTF8(in bytes: [UInt8]) -> Int {
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+        where String(validating: line, as: UTF8.self) == nil {
+            return index + 1
+        }
+        return 1
     }
 
     private struct Scanner {
@@ -87,22 +102,29 @@ enum TOMLSubset {
             index += 1
         }
 
-        mutating func expectEnd() throws(ParseError) {
+        mutating func expectEnd(after what: String = "the value") throws(ParseError) {
             skipSpaces()
-            guard atEndOrComment else { throw error("unexpected text after the value") }
+            guard atEndOrComment else { throw error("unexpected text after \(what)") }
         }
 
         mutating func bareKey() throws(ParseError) -> String {
             let start = index
             while let c = peek, c.isBareKeyByte { index += 1 }
+            if index == start, peek == UInt8(ascii: "\"") || peek == UInt8(ascii: "'") { throw error("quoted keys are not supported; write the key bare, such as base_url") }
             guard index > start else { throw error("expected a key such as base_url") }
+            if peek == UInt8(ascii: ".") { throw error("dotted keys and table names (a.b) are not supported; write [gateway] on a line of its own, then key = value") }
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
 
         mutating func value() throws(ParseError) -> Value {
             switch peek {
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if index + 2 < bytes.count, bytes[index + 1] == bytes[index], bytes[index + 2] == bytes[index] {
+                    throw error("multi-line strings are not supported; write the value on one line, with \\n for a line break")
+                }
                 return .string(try string())
+            case UInt8(ascii: "{"):
+                throw error("inline tables ({ … }) are not supported; use a [table] with one key = value per line")
             case UInt8(ascii: "["):
                 index += 1
                 var items: [String] = []
@@ -110,6 +132,7 @@ enum TOMLSubset {
                 if peek == UInt8(ascii: "]") { index += 1; return .strings([]) }
                 while true {
                     skipSpaces()
+                    if atEndOrComment { throw error("an array must end on the line where it starts") }
                     guard peek == UInt8(ascii: "\"") || peek == UInt8(ascii: "'") else { throw error("arrays hold strings only") }
                     items.append(try string())
                     skipSpaces()
@@ -147,7 +170,7 @@ enum TOMLSubset {
                     guard let text = String(validating: out, as: UTF8.self) else { throw error("the string is not valid UTF-8") }
                     return text
                 }
-                if c < 0x20 && c != 0x09 { throw error("control character in a string") }
+                if (c < 0x20 && c != 0x09) || c == 0x7f { throw error("control character in a string") }
                 if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") {
                     guard let e = peek else { break }
                     index += 1
