@@ -3,7 +3,8 @@ import Testing
 
 /// Each exit code of `tessera-verify check` (DESIGN §5), on the built binary.
 @Suite struct CheckCommandTests {
-    @Test func grantedExitsZeroFromArgumentAndFromStandardInput() throws {
+    @Test func grantedExitsZeroFromArgumentAndFromStandardInput() async throws { try await offThePool { try self.grantedExitsZeroFromArgumentAndFromStandardInputBody() } }
+    private func grantedExitsZeroFromArgumentAndFromStandardInputBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let byArgument = try Binary.verify("check", site.token, in: site.folder.url)
         #expect(byArgument.status == 0)
@@ -22,7 +23,8 @@ import Testing
         #expect(twoNewlines.status == 10, "only one trailing newline is allowed")
     }
 
-    @Test func exit2ForUsageAndConfigurationErrors() throws {
+    @Test func exit2ForUsageAndConfigurationErrors() async throws { try await offThePool { try self.exit2ForUsageAndConfigurationErrorsBody() } }
+    private func exit2ForUsageAndConfigurationErrorsBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let badFlag = try Binary.verify("check", "--frobnicate", site.token, in: site.folder.url)
         #expect(badFlag.status == 2)
@@ -48,7 +50,8 @@ import Testing
         #expect(missingList.status == 2, "an explicitly named list that is missing is an error, not an empty list")
     }
 
-    @Test func exit10ForAMalformedToken() throws {
+    @Test func exit10ForAMalformedToken() async throws { try await offThePool { try self.exit10ForAMalformedTokenBody() } }
+    private func exit10ForAMalformedTokenBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let result = try Binary.verify("check", "--json", site.token + "=", in: site.folder.url)
         #expect(result.status == 10)
@@ -56,7 +59,8 @@ import Testing
         #expect(!result.stdout.contains(site.token) && !result.stderr.contains(site.token))
     }
 
-    @Test func exit11ForABadSignatureAndForAnUnknownKey() throws {
+    @Test func exit11ForABadSignatureAndForAnUnknownKey() async throws { try await offThePool { try self.exit11ForABadSignatureAndForAnUnknownKeyBody() } }
+    private func exit11ForABadSignatureAndForAnUnknownKeyBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let other = try MintedSite("--project", "talk", "--role", "viewer")
         let unknown = try Binary.verify("check", "--json", other.token, in: site.folder.url)
@@ -72,7 +76,8 @@ import Testing
         #expect(bad.json?["reason"] as? String == "bad_signature")
     }
 
-    @Test func exit12ForExpiredAndNotYetValidWithLeeway() throws {
+    @Test func exit12ForExpiredAndNotYetValidWithLeeway() async throws { try await offThePool { try self.exit12ForExpiredAndNotYetValidWithLeewayBody() } }
+    private func exit12ForExpiredAndNotYetValidWithLeewayBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer", "--expires", "2h", "--not-before", "2026-01-01T00:00:00Z")
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3 * 3600))
         let expired = try Binary.verify("check", "--json", "--at", future, site.token, in: site.folder.url)
@@ -87,7 +92,8 @@ import Testing
         #expect(try Binary.verify("check", "--at", withinLeeway, "--leeway", "10s", site.token, in: site.folder.url).status == 12)
     }
 
-    @Test func exit13WhenTheListIsEditedByHand() throws {
+    @Test func exit13WhenTheListIsEditedByHand() async throws { try await offThePool { try self.exit13WhenTheListIsEditedByHandBody() } }
+    private func exit13WhenTheListIsEditedByHandBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 0)
         for entry in [site.id, "project:talk", "before:2999-01-01T00:00:00Z"] {
@@ -101,7 +107,8 @@ import Testing
         #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 13)
     }
 
-    @Test func exit14ForAnotherSubjectProjectOrAudience() throws {
+    @Test func exit14ForAnotherSubjectProjectOrAudience() async throws { try await offThePool { try self.exit14ForAnotherSubjectProjectOrAudienceBody() } }
+    private func exit14ForAnotherSubjectProjectOrAudienceBody() throws {
         let targeted = try MintedSite("--project", "lab", "--role", "viewer", "--for", "alice@example.org", "--audience", "gw")
         let ok = try Binary.verify("check", "--json", "--subject", "alice@example.org", "--project", "lab", "--audience", "gw",
                                    targeted.token, in: targeted.folder.url)
@@ -116,7 +123,8 @@ import Testing
         #expect(wrongAudience.status == 14)
     }
 
-    @Test func helpExistsForEveryCommandAndOption() throws {
+    @Test func helpExistsForEveryCommandAndOption() async throws { try await offThePool { try self.helpExistsForEveryCommandAndOptionBody() } }
+    private func helpExistsForEveryCommandAndOptionBody() throws {
         let commands: [(String, [String])] = [
             ("tessera", []), ("tessera", ["mint"]), ("tessera", ["show"]), ("tessera", ["keys"]),
             ("tessera", ["keys", "new"]), ("tessera", ["keys", "list"]), ("tessera", ["keys", "export"]),
@@ -143,7 +151,8 @@ import Testing
 
 /// Settings a verifier takes from the site's tessera.toml when no flag gives them (DESIGN §5, issue 6).
 @Suite struct VerifierSettingsTests {
-    @Test func ledgerAndAudienceComeFromTesseraToml() throws {
+    @Test func ledgerAndAudienceComeFromTesseraToml() async throws { try await offThePool { try self.ledgerAndAudienceComeFromTesseraTomlBody() } }
+    private func ledgerAndAudienceComeFromTesseraTomlBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "audience = \"gw.example.org\"\nledger = \"sqlite:elsewhere/ledger.sqlite\"\n")
         let minted = try Binary.tessera("mint", "--project", "lab", "--role", "viewer", "--json", in: site.url)

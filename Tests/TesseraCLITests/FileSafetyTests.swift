@@ -19,7 +19,8 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty, "\(what): wrote outside the site")
     }
 
-    @Test func linksOutOfTheSiteAreRefusedForWrites() throws {
+    @Test func linksOutOfTheSiteAreRefusedForWrites() async throws { try await offThePool { try self.linksOutOfTheSiteAreRefusedForWritesBody() } }
+    private func linksOutOfTheSiteAreRefusedForWritesBody() throws {
         do {
             let (site, outside) = try siteLinking("out")
             try expectRefused(try Binary.tessera("mint", "--project", "p", "--role", "r", in: site.url), outside, "mint with out/ linked out")
@@ -66,7 +67,8 @@ import Testing
         }
     }
 
-    @Test func linksThatStayInsideTheSiteAreFine() throws {
+    @Test func linksThatStayInsideTheSiteAreFine() async throws { try await offThePool { try self.linksThatStayInsideTheSiteAreFineBody() } }
+    private func linksThatStayInsideTheSiteAreFineBody() throws {
         let site = try TemporaryFolder()
         try FileManager.default.createDirectory(at: site.file("public"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: site.file("out").path, withDestinationPath: site.file("public").path)
@@ -81,7 +83,8 @@ import Testing
     }
 
     /// `tessera build` killed at random moments: every file in `out/` is whole, old or new, and the next build sweeps what was left.
-    @Test(.timeLimit(.minutes(3))) func killedBuildsLeaveNoPartialFiles() throws {
+    @Test(.timeLimit(.minutes(3))) func killedBuildsLeaveNoPartialFiles() async throws { try await offThePool { try self.killedBuildsLeaveNoPartialFilesBody() } }
+    private func killedBuildsLeaveNoPartialFilesBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")
         let minted = try Binary.tessera("mint", "--json", "--count", "600", "--project", "p", "--role", "r", in: site.url)

@@ -8,7 +8,8 @@ import Testing
 @Suite struct HostileFileTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("HostileFiles")
 
-    @Test func revocationLists() throws {
+    @Test func revocationLists() async throws { try await offThePool { try self.revocationListsBody() } }
+    private func revocationListsBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("revocation")
         #expect(cases.count >= 40)
@@ -22,7 +23,8 @@ import Testing
         }
     }
 
-    @Test func publicKeys() throws {
+    @Test func publicKeys() async throws { try await offThePool { try self.publicKeysBody() } }
+    private func publicKeysBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("public-key")
         #expect(cases.count >= 40)
@@ -39,7 +41,8 @@ import Testing
         }
     }
 
-    @Test func secretKeys() throws {
+    @Test func secretKeys() async throws { try await offThePool { try self.secretKeysBody() } }
+    private func secretKeysBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("secret-key")
         #expect(cases.count >= 25)
@@ -67,7 +70,8 @@ import Testing
         }
     }
 
-    @Test func settings() throws {
+    @Test func settings() async throws { try await offThePool { try self.settingsBody() } }
+    private func settingsBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("settings")
         #expect(cases.count >= 50)

@@ -3,7 +3,8 @@ import Testing
 
 /// The hostile vectors through the built `tessera-verify`: exact exit code and JSON reason for each.
 @Suite struct HostileVectorCLITests {
-    @Test func everyVectorGivesItsExitCodeAndReason() throws {
+    @Test func everyVectorGivesItsExitCodeAndReason() async throws { try await offThePool { try self.everyVectorGivesItsExitCodeAndReasonBody() } }
+    private func everyVectorGivesItsExitCodeAndReasonBody() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("keys.json"))) as? [String: Any])
@@ -41,7 +42,8 @@ import Testing
 
     /// `tessera show` prints the claims of a token it could not verify, for diagnosis: a label
     /// with escape sequences must not move the cursor over the "NOT VERIFIED" line.
-    @Test func showEscapesControlCharactersInClaims() throws {
+    @Test func showEscapesControlCharactersInClaims() async throws { try await offThePool { try self.showEscapesControlCharactersInClaimsBody() } }
+    private func showEscapesControlCharactersInClaimsBody() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
         let vector = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("claim_label_control_character.json"))) as? [String: Any])

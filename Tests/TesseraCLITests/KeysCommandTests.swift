@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 @Suite struct KeysCommandTests {
-    @Test func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthers() throws {
+    @Test func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthers() async throws { try await offThePool { try self.secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthersBody() } }
+    private func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthersBody() throws {
         let site = try TemporaryFolder()
         #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
         #expect(try site.mode("keys/main.secret.pem") == 0o600)
@@ -18,7 +19,8 @@ import Testing
         #expect(minted.isEmpty)
     }
 
-    @Test func exportPrintsTheSecretOnlyWhenAsked() throws {
+    @Test func exportPrintsTheSecretOnlyWhenAsked() async throws { try await offThePool { try self.exportPrintsTheSecretOnlyWhenAskedBody() } }
+    private func exportPrintsTheSecretOnlyWhenAskedBody() throws {
         let site = try TemporaryFolder()
         try Binary.tessera("keys", "new", in: site.url)
         let publicPaserk = try Binary.tessera("keys", "export", in: site.url)
@@ -35,7 +37,8 @@ import Testing
         #expect(!list.stdout.contains("k4.secret") && !list.stdout.contains("PRIVATE"))
     }
 
-    @Test func paserkRoundTripAndMismatchedSecretIsRefused() throws {
+    @Test func paserkRoundTripAndMismatchedSecretIsRefused() async throws { try await offThePool { try self.paserkRoundTripAndMismatchedSecretIsRefusedBody() } }
+    private func paserkRoundTripAndMismatchedSecretIsRefusedBody() throws {
         let source = try TemporaryFolder()
         try Binary.tessera("keys", "new", in: source.url)
         let secret = try Binary.tessera("keys", "export", "--secret", in: source.url).stdout
@@ -62,7 +65,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target.file("keys/bad.secret.pem").path))
     }
 
-    @Test func opensslReadsOurKeysAndWeImportOpensslKeys() throws {
+    @Test func opensslReadsOurKeysAndWeImportOpensslKeys() async throws { try await offThePool { try self.opensslReadsOurKeysAndWeImportOpensslKeysBody() } }
+    private func opensslReadsOurKeysAndWeImportOpensslKeysBody() throws {
         guard let openssl = ExternalTool.openssl.require() else { return }
         _ = openssl
         let site = try TemporaryFolder()
@@ -86,7 +90,8 @@ import Testing
         #expect(try Binary.verify("check", token, in: site.url).status == 0)
     }
 
-    @Test func keysUseChoosesTheSigningKey() throws {
+    @Test func keysUseChoosesTheSigningKey() async throws { try await offThePool { try self.keysUseChoosesTheSigningKeyBody() } }
+    private func keysUseChoosesTheSigningKeyBody() throws {
         let site = try TemporaryFolder()
         #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
         #expect(try Binary.tessera("keys", "new", "--name", "spare", "--no-sign", in: site.url).status == 0)
@@ -99,7 +104,8 @@ import Testing
         #expect(missing.stderr.contains("no secret key named nope"))
     }
 
-    @Test func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemoved() throws {
+    @Test func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemoved() async throws { try await offThePool { try self.rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemovedBody() } }
+    private func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemovedBody() throws {
         let site = try MintedSite("--project", "p", "--role", "viewer")
         let new = try Binary.tessera("keys", "new", "--name", "next", in: site.folder.url)
         #expect(new.status == 0)

@@ -20,7 +20,8 @@ import TesseraCore
         return (process, out)
     }
 
-    @Test func sixteenProcessesRacingForOneUseHaveExactlyOneWinner() throws {
+    @Test func sixteenProcessesRacingForOneUseHaveExactlyOneWinner() async throws { try await offThePool { try self.sixteenProcessesRacingForOneUseHaveExactlyOneWinnerBody() } }
+    private func sixteenProcessesRacingForOneUseHaveExactlyOneWinnerBody() throws {
         let folder = try TemporaryFolder()
         let rounds = 8, racers = 16
         for round in 0..<rounds {
@@ -45,12 +46,16 @@ import TesseraCore
         }
     }
 
-    @Test func killingRedeemersAtRandomMomentsLeavesAConsistentLedger() throws {
+    @Test func killingRedeemersAtRandomMomentsLeavesAConsistentLedger() async throws { try await offThePool { try self.killingRedeemersAtRandomMomentsLeavesAConsistentLedgerBody() } }
+    private func killingRedeemersAtRandomMomentsLeavesAConsistentLedgerBody() throws {
         let folder = try TemporaryFolder()
         let uses = 60
         let invitation = try mintInvitation(in: folder, "--project", "crash", "--role", "viewer", "--uses", String(uses))
         let binary = Binary.products.appendingPathComponent("tessera-verify").path
-        var granted: Set<String> = []
+        // One redemption first: the ledger exists and the binary is warm, whatever the machine's load.
+        let warmup = try Binary.verify("check", "--redeem", "--json", "--subject", "warmup", invitation.token, in: folder.url)
+        #expect(warmup.status == 0, "\(warmup.stderr)")
+        var granted: Set<String> = ["warmup"]
         var generator = SystemRandomNumberGenerator()
         let kills = 14
         for round in 0..<kills {
@@ -70,7 +75,7 @@ import TesseraCore
                 try process.run()
                 children.append((process, out))
             }
-            usleep(UInt32.random(in: 60_000...450_000, using: &generator))
+            usleep(UInt32.random(in: 150_000...700_000, using: &generator))
             // Process starts each shell as the leader of its own process group, which also holds the check it is running.
             for (process, _) in children {
                 #expect(getpgid(process.processIdentifier) == process.processIdentifier)
@@ -92,7 +97,7 @@ import TesseraCore
         let rows = Set(try SQLiteLedgerReader.rows(folder, invitation: invitation.id))
         #expect(rows.count <= uses, "uses never exceeded")
         #expect(granted.isSubset(of: rows), "every subject answered 'granted' is in the ledger: \(granted.subtracting(rows))")
-        #expect(!granted.isEmpty, "the loops had time to grant something")
+        #expect(granted.count > 1, "the loops had time to grant something")
     }
 }
 

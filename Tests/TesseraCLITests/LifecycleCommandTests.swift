@@ -9,7 +9,8 @@ private func jsonLines(_ result: Binary.Result) -> [[String: Any]] {
 
 /// `tessera revoke`, `tessera list`, `tessera-verify members`, `tessera prune`, `tessera-verify ledger prune` on the built binaries.
 @Suite struct LifecycleCommandTests {
-    @Test func revokeAppendsAnEntryAndKeepsWhatPeopleWrote() throws {
+    @Test func revokeAppendsAnEntryAndKeepsWhatPeopleWrote() async throws { try await offThePool { try self.revokeAppendsAnEntryAndKeepsWhatPeopleWroteBody() } }
+    private func revokeAppendsAnEntryAndKeepsWhatPeopleWroteBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer")
         let handWritten = "# our list\nproject:old-talk   # paused by ann\n\n# keep this comment"  // no final newline
         try site.folder.write("revoked.txt", handWritten)
@@ -33,7 +34,8 @@ private func jsonLines(_ result: Binary.Result) -> [[String: Any]] {
         #expect(try site.folder.read("revoked.txt") == text, "an entry already present is not duplicated")
     }
 
-    @Test func revokeRefusesWhatThisSiteDidNotMint() throws {
+    @Test func revokeRefusesWhatThisSiteDidNotMint() async throws { try await offThePool { try self.revokeRefusesWhatThisSiteDidNotMintBody() } }
+    private func revokeRefusesWhatThisSiteDidNotMintBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer")
         let before = try site.folder.read("revoked.txt")
         let elsewhere = "Qm9vb2JhcmJhemJhenF1eA"
@@ -58,7 +60,8 @@ private func jsonLines(_ result: Binary.Result) -> [[String: Any]] {
         #expect(malformed.stderr.contains("revoked.txt:1:"))
     }
 
-    @Test func revokeByProjectAndByKey() throws {
+    @Test func revokeByProjectAndByKey() async throws { try await offThePool { try self.revokeByProjectAndByKeyBody() } }
+    private func revokeByProjectAndByKeyBody() throws {
         let site = try MintedSite("--project", "talk-2026", "--role", "viewer")
         let byProject = try Binary.tessera("revoke", "--project", "talk-2026", "--reason", "talk is over", in: site.folder.url)
         #expect(byProject.status == 0)
@@ -131,7 +134,8 @@ private func jsonLines(_ result: Binary.Result) -> [[String: Any]] {
         #expect(table.stderr.contains("invalid"))
     }
 
-    @Test func membersShowsWhoAcceptedWhatAndWhen() throws {
+    @Test func membersShowsWhoAcceptedWhatAndWhen() async throws { try await offThePool { try self.membersShowsWhoAcceptedWhatAndWhenBody() } }
+    private func membersShowsWhoAcceptedWhatAndWhenBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer")
         let talk = try mintInvitation(in: site.folder, "--project", "talk", "--role", "speaker")
         let empty = try Binary.verify("members", "--json", in: site.folder.url)

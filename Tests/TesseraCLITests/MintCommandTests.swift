@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 @Suite struct MintCommandTests {
-    @Test func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSo() throws {
+    @Test func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSo() async throws { try await offThePool { try self.firstMintInAnEmptyFolderCreatesTheSiteAndSaysSoBody() } }
+    private func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSoBody() throws {
         let site = try TemporaryFolder()
         let first = try Binary.tessera("mint", "--project", "talk-2026", "--role", "viewer", in: site.url)
         #expect(first.status == 0, "\(first.stderr)")
@@ -27,7 +28,8 @@ import Testing
         }
     }
 
-    @Test func jsonOutputAndDefaultExpiryOfFourteenDays() throws {
+    @Test func jsonOutputAndDefaultExpiryOfFourteenDays() async throws { try await offThePool { try self.jsonOutputAndDefaultExpiryOfFourteenDaysBody() } }
+    private func jsonOutputAndDefaultExpiryOfFourteenDaysBody() throws {
         let site = try TemporaryFolder()
         let before = Date()
         let result = try Binary.tessera("mint", "--project", "lab", "--role", "viewer", "--count", "3", "--json", in: site.url)
@@ -46,7 +48,8 @@ import Testing
         }
     }
 
-    @Test func everyOptionIsCarriedIntoTheClaims() throws {
+    @Test func everyOptionIsCarriedIntoTheClaims() async throws { try await offThePool { try self.everyOptionIsCarriedIntoTheClaimsBody() } }
+    private func everyOptionIsCarriedIntoTheClaimsBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "result-input", "--for", "alice@example.org",
                                   "--expires", "36h", "--not-before", "2026-01-01T00:00:00Z", "--label", "Lab <b>2</b>",
                                   "--audience", "gw.example.org")
@@ -98,7 +101,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: site.file("keys").path), "nothing is created for a refused mint")
     }
 
-    @Test func showReportsAnInvalidTokenWithoutTrustingIt() throws {
+    @Test func showReportsAnInvalidTokenWithoutTrustingIt() async throws { try await offThePool { try self.showReportsAnInvalidTokenWithoutTrustingItBody() } }
+    private func showReportsAnInvalidTokenWithoutTrustingItBody() throws {
         let site = try MintedSite("--project", "p", "--role", "viewer")
         var tampered = Array(site.token)
         tampered[30] = tampered[30] == "A" ? "B" : "A"

@@ -193,19 +193,22 @@ enum HTTP {
     }
 
     @Test(.enabled(if: SharedDatabase.canRace, Comment(rawValue: SharedDatabase.missingURL)))
-    func threeGatewaysTwoHundredJoinsOfOneUseHaveExactlyOneWinner() throws {
+    func threeGatewaysTwoHundredJoinsOfOneUseHaveExactlyOneWinner() async throws { try await offThePool { try self.threeGatewaysTwoHundredJoinsOfOneUseHaveExactlyOneWinnerBody() } }
+    private func threeGatewaysTwoHundredJoinsOfOneUseHaveExactlyOneWinnerBody() throws {
         try Self.race(uses: 1, rounds: 3, anonymous: true)
         try Self.race(uses: 1, rounds: 2, anonymous: false)
     }
 
     @Test(.enabled(if: SharedDatabase.canRace, Comment(rawValue: SharedDatabase.missingURL)))
-    func threeGatewaysTwoHundredJoinsOfFiveUsesHaveExactlyFiveWinners() throws {
+    func threeGatewaysTwoHundredJoinsOfFiveUsesHaveExactlyFiveWinners() async throws { try await offThePool { try self.threeGatewaysTwoHundredJoinsOfFiveUsesHaveExactlyFiveWinnersBody() } }
+    private func threeGatewaysTwoHundredJoinsOfFiveUsesHaveExactlyFiveWinnersBody() throws {
         try Self.race(uses: 5, rounds: 2, anonymous: false)
         try Self.race(uses: 5, rounds: 1, anonymous: true)
     }
 
     @Test(.enabled(if: SharedDatabase.canRestart, Comment(rawValue: SharedDatabase.missingControl)))
-    func aDatabaseRestartDuringAStormGrantsNothingWithoutARowAndServiceResumes() throws {
+    func aDatabaseRestartDuringAStormGrantsNothingWithoutARowAndServiceResumes() async throws { try await offThePool { try self.aDatabaseRestartDuringAStormGrantsNothingWithoutARowAndServiceResumesBody() } }
+    private func aDatabaseRestartDuringAStormGrantsNothingWithoutARowAndServiceResumesBody() throws {
         guard let url = SharedDatabase.restartURL, let control = SharedDatabase.control else {
             Issue.record(Comment(rawValue: SharedDatabase.missingControl + " (required under CI=true)"))
             return

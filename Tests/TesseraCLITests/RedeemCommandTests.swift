@@ -18,7 +18,8 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
 
 /// `tessera-verify check --redeem`: the rules of DESIGN §7 on the built binary.
 @Suite struct RedeemCommandTests {
-    @Test func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFree() throws {
+    @Test func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFree() async throws { try await offThePool { try self.usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFreeBody() } }
+    private func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFreeBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer", "--uses", "2")
         let first = try Binary.verify("check", "--redeem", "--json", "--subject", "ann", site.token, in: site.folder.url)
         #expect(first.status == 0, "\(first.stderr)")
@@ -49,7 +50,8 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         #expect(plain.stdout.contains("again, no use consumed"))
     }
 
-    @Test func withoutUsesAnyNumberOfSubjectsAccepts() throws {
+    @Test func withoutUsesAnyNumberOfSubjectsAccepts() async throws { try await offThePool { try self.withoutUsesAnyNumberOfSubjectsAcceptsBody() } }
+    private func withoutUsesAnyNumberOfSubjectsAcceptsBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         for index in 0..<5 {
             let result = try Binary.verify("check", "--redeem", "--json", "--subject", "s\(index)", site.token, in: site.folder.url)
@@ -59,7 +61,8 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         }
     }
 
-    @Test func aTargetedInvitationIsOnlyForItsSubject() throws {
+    @Test func aTargetedInvitationIsOnlyForItsSubject() async throws { try await offThePool { try self.aTargetedInvitationIsOnlyForItsSubjectBody() } }
+    private func aTargetedInvitationIsOnlyForItsSubjectBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "result-input", "--for", "alice@example.org")
         let anonymous = try Binary.verify("check", "--redeem", "--json", site.token, in: site.folder.url)
         #expect(anonymous.status == 14)
@@ -142,7 +145,8 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         #expect(try await ledgerRows(site.folder).map(\.subject) == ["ann"])
     }
 
-    @Test func exit16WhenTheLedgerCannotBeOpened() throws {
+    @Test func exit16WhenTheLedgerCannotBeOpened() async throws { try await offThePool { try self.exit16WhenTheLedgerCannotBeOpenedBody() } }
+    private func exit16WhenTheLedgerCannotBeOpenedBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer")
         let nowhere = try Binary.verify("check", "--redeem", "--json", "--ledger", "sqlite:/proc/nope/x.sqlite", "--subject", "ann", site.token, in: site.folder.url)
         #expect(nowhere.status == 16)

@@ -137,7 +137,8 @@ import Testing
     private func message(_ result: Binary.Result) -> String { (result.json?["error"] as? String) ?? result.stderr }
 
     @Test(.timeLimit(.minutes(2)))
-    func checkFollowsThePublishedList() throws {
+    func checkFollowsThePublishedList() async throws { try await offThePool { try self.checkFollowsThePublishedListBody() } }
+    private func checkFollowsThePublishedListBody() throws {
         guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
 
@@ -198,7 +199,8 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func gatewayFetchesTheListAgain() throws {
+    func gatewayFetchesTheListAgain() async throws { try await offThePool { try self.gatewayFetchesTheListAgainBody() } }
+    private func gatewayFetchesTheListAgainBody() throws {
         guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
         try sites.verifier.write("tessera.toml", "[gateway]\nrevoked_refresh = \"1s\"\n")

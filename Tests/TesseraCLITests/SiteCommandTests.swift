@@ -7,7 +7,8 @@ import Testing
         join_url = "https://gw.example.org/join"
         """
 
-    @Test func mintWritesThePageQRAndTokenAndNeutralIndexes() throws {
+    @Test func mintWritesThePageQRAndTokenAndNeutralIndexes() async throws { try await offThePool { try self.mintWritesThePageQRAndTokenAndNeutralIndexesBody() } }
+    private func mintWritesThePageQRAndTokenAndNeutralIndexesBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings)
         let result = try Binary.tessera("mint", "--project", "talk", "--role", "viewer", "--json", in: site.url)
@@ -23,7 +24,8 @@ import Testing
         #expect(try site.read("out/i/index.html").contains("<body></body>"))
     }
 
-    @Test func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndList() throws {
+    @Test func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndList() async throws { try await offThePool { try self.buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndListBody() } }
+    private func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndListBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings)
         func mint(_ extra: String...) throws -> (id: String, token: String) {
@@ -97,7 +99,8 @@ import Testing
         #expect(rollback.stderr.contains("rollback"))
     }
 
-    @Test func emailForATargetedInvitationGoesToTheOutbox() throws {
+    @Test func emailForATargetedInvitationGoesToTheOutbox() async throws { try await offThePool { try self.emailForATargetedInvitationGoesToTheOutboxBody() } }
+    private func emailForATargetedInvitationGoesToTheOutboxBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings + "\nissuer = \"Example Lab\"\n")
         let result = try Binary.tessera("mint", "--project", "lab", "--role", "viewer", "--for", "alice@example.org", "--email", "--json", in: site.url)
@@ -127,7 +130,8 @@ import Testing
 }
 
 @Suite struct MintSettingsTests {
-    @Test func rolesAndDefaultRoleFromSettingsAreEnforced() throws {
+    @Test func rolesAndDefaultRoleFromSettingsAreEnforced() async throws { try await offThePool { try self.rolesAndDefaultRoleFromSettingsAreEnforcedBody() } }
+    private func rolesAndDefaultRoleFromSettingsAreEnforcedBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "roles = [\"viewer\", \"editor\"]\ndefault_role = \"editor\"\ndefault_expiry = \"36h\"\n")
         let minted = try Binary.tessera("mint", "--project", "lab", "--json", in: site.url)
@@ -144,7 +148,8 @@ import Testing
         #expect(refused.stderr.contains("--role: admin is not one of the roles in"))
     }
 
-    @Test func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddress() throws {
+    @Test func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddress() async throws { try await offThePool { try self.qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddressBody() } }
+    private func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddressBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")
         let drawn = try Binary.tessera("mint", "--project", "talk", "--role", "viewer", "--qr", in: site.url)

