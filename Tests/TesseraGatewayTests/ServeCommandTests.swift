@@ -22,6 +22,8 @@ import TesseraMint
         let process = Process()
         private let lock = NSLock()
         private var collected = ""
+        /// Set when standard error reached its end: only then is `stderr` complete.
+        private var ended = false
 
         init(_ arguments: [String]) throws {
             process.executableURL = URL(fileURLWithPath: try #require(ServeCommandTests.binary, "tessera-verify is not built"))
@@ -31,7 +33,12 @@ import TesseraMint
             process.standardOutput = FileHandle.nullDevice
             pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
-                guard let self, !data.isEmpty else { return }
+                guard let self else { return }
+                if data.isEmpty {
+                    self.lock.withLock { self.ended = true }
+                    handle.readabilityHandler = nil
+                    return
+                }
                 self.lock.withLock { self.collected += String(decoding: data, as: UTF8.self) }
             }
             try process.run()
@@ -47,9 +54,9 @@ import TesseraMint
             return address.split(separator: ":").last.flatMap { Int($0) }
         }
 
-        /// Waits for the process to end (at most `patience`) and returns its exit status.
+        /// Waits for the process to end (at most `patience`) and its standard error to be read to the end, and returns its exit status.
         func exitStatus() async -> Int32? {
-            _ = await waitUntil(patience) { !self.process.isRunning }
+            _ = await waitUntil(patience) { !self.process.isRunning && self.lock.withLock { self.ended } }
             return process.isRunning ? nil : process.terminationStatus
         }
 
