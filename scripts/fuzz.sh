@@ -100,6 +100,7 @@ for target in "${targets[@]}"; do
     grep -m 1 '^Base64: ' "$log" | sed 's/^/fuzz:   input /' || true
   else
     printf 'fuzz: %-12s %10s executions  %7s exec/s  coverage %s  no findings\n' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}"
+    rmdir "$findings" 2>/dev/null || true
     slowest=$(grep -o 'Slowest unit: [0-9]* s' "$log" | tail -n 1 || true)
     [ -z "$slowest" ] || echo "fuzz:   $slowest (see $log)"
   fi
