@@ -33,7 +33,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for url in [settings.baseURL, settings.joinURL, settings.gateway.redirect].compactMap({ $0 }) {
         require(url.hasPrefix("https://") || url.hasPrefix("http://"), "a URL without http(s) accepted")
     }
-    // The settings written back as TOML read back the same.
+    // The settings written back as TOML read back the same. (A new setting needs a line in `write`.)
     let written = write(settings)
     do {
         let again = try Settings.parse(written)
@@ -56,12 +56,16 @@ private func write(_ settings: Settings) -> String {
     add("default_role", settings.defaultRole)
     add("default_expiry", settings.defaultExpiry)
     add("ledger", settings.ledger)
+    add("revoked", settings.revoked)
     lines.append("[gateway]")
     add("listen", settings.gateway.listen)
     add("redirect", settings.gateway.redirect)
     add("identity_header", settings.gateway.identityHeader)
     add("trusted_proxies", settings.gateway.trustedProxies)
     add("project_from_path", settings.gateway.projectFromPath)
+    if let bytes = settings.gateway.maxHeaderBytes { lines.append("max_header_bytes = \(bytes)") }
+    if let seconds = settings.gateway.readTimeout { lines.append("read_timeout = \(seconds)") }
+    add("revoked_refresh", settings.gateway.revokedRefresh.map { "\($0)s" })
     return lines.joined(separator: "\n") + "\n"
 }
 
@@ -88,7 +92,8 @@ private func same(_ a: Settings, _ b: Settings) -> Bool {
     func list(_ x: [String]?) -> [[UInt8]]? { x?.map { Array($0.utf8) } }
     return exactly(a.baseURL, b.baseURL) && exactly(a.joinURL, b.joinURL) && exactly(a.audience, b.audience)
         && exactly(a.issuer, b.issuer) && list(a.roles) == list(b.roles) && exactly(a.defaultRole, b.defaultRole)
-        && exactly(a.defaultExpiry, b.defaultExpiry) && exactly(a.ledger, b.ledger) && exactly(a.gateway.listen, b.gateway.listen)
+        && exactly(a.defaultExpiry, b.defaultExpiry) && exactly(a.ledger, b.ledger) && exactly(a.revoked, b.revoked)
+        && exactly(a.gateway.listen, b.gateway.listen)
         && exactly(a.gateway.redirect, b.gateway.redirect) && exactly(a.gateway.identityHeader, b.gateway.identityHeader)
         && list(a.gateway.trustedProxies) == list(b.gateway.trustedProxies)
         && exactly(a.gateway.projectFromPath, b.gateway.projectFromPath)
