@@ -114,8 +114,8 @@ import TesseraMint
 
     @Test func slowClientsAreDisconnectedAfterTheReadTimeoutButIdleKeepAliveIsNot() async throws {
         let site = try TestSite()
-        // 1.5 s: a loaded CI machine must still answer the keep-alive case's first request well within it.
-        site.configuration.readTimeout = .milliseconds(1500)
+        // 3 s: a loaded CI machine must still answer the keep-alive case's first request within it (at 1.5 s it once did not).
+        site.configuration.readTimeout = .seconds(3)
         let token = site.mint(site.invitation(anonymous: true))
         /// How long until the gateway hung up on a connection that `act` keeps busy; nil if it never did.
         @Sendable func hangUp(port: Int, _ act: @escaping @Sendable (RawConnection) -> Void) async throws -> Duration? {
@@ -164,7 +164,7 @@ import TesseraMint
                 let complete: ([UInt8]) -> Bool = { String(decoding: $0, as: UTF8.self).hasSuffix("\r\n\r\n") }
                 connection.send(request)
                 let first = connection.receive(for: patience, until: complete)
-                Thread.sleep(forTimeInterval: 2.5)
+                Thread.sleep(forTimeInterval: 4)
                 connection.send(request)
                 let second = connection.receive(for: patience, until: complete)
                 return RawConnection.statuses(in: first.bytes + second.bytes)
@@ -173,7 +173,7 @@ import TesseraMint
                                     ("trickled second head", try await trickledSecond)] {
                 let elapsed = try #require(elapsed, "\(name): still connected after \(patience), or the first answer never came")
                 // Never before the deadline (counted from when the gateway accepted, after the client connected).
-                #expect(elapsed >= .milliseconds(1450), "\(name): \(elapsed)")
+                #expect(elapsed >= .milliseconds(2950), "\(name): \(elapsed)")
             }
             #expect(try await idle == [200, 200])
             try await expectStillDeciding(port: port, token: token)
