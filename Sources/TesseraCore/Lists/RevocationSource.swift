@@ -134,7 +134,7 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             // Best effort: a verifier that cannot write state/ still checks this list, it only cannot remember it.
             let folder = FileSystem.directoryName(of: memo)
             if FileSystem.isDirectory(folder) || (try? FileSystem.makeDirectory(folder, mode: 0o700)) != nil {
-                try? FileSystem.writeAtomically(memo, contents: Array((signed.issuedAt.rfc3339 + "\n").utf8))
+                try? FileSystem.writeAtomically(memo, contents: Array((signed.issuedAt.exactRFC3339 + "\n").utf8))
             }
         }
         return Loaded(list: signed.list, issuedAt: signed.issuedAt)
