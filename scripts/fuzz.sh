@@ -69,9 +69,6 @@ logs="$scratch/fuzz-logs"
 mkdir -p "$logs"
 failed=()
 total=0
-# Swift's runtime keeps metadata caches for the life of the process, which LeakSanitizer
-# would report at exit; leaks within a run are still found by libFuzzer's -detect_leaks.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 # Swift's own crash backtracer would run inside the sanitizer and report its own reads;
 # libFuzzer prints the stack of a failed invariant (a fatalError) itself.
 export SWIFT_BACKTRACE=enable=no
