@@ -60,13 +60,8 @@ public struct VerifierOptions: ParsableArguments {
         do {
             return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: site.folder), required: required).list
         } catch {
-            let hint: String?
-            switch (error.kind, source) {
-            case (.malformedLine, _): hint = "fix or remove that line; '#' starts a comment"
-            case (.refused, _): hint = "use the current revoked.paseto published by 'tessera build', signed by a key in \(site.folder.keys)"
-            case (.unreadable, .url): hint = "check the address, or pass a local copy with --revoked FILE; nothing is checked without the list"
-            case (.unreadable, .file): hint = revoked == nil ? nil : "check the --revoked path"
-            }
+            // The site's own revoked.txt needs no advice when merely unreadable: the message names it.
+            let hint = error.kind == .unreadable && !required ? nil : error.advice
             throw CommandLineError(error.description, hint: hint)
         }
     }

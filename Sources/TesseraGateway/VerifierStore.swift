@@ -92,9 +92,7 @@ final class VerifierStore: Sendable {
             do {
                 loaded = try RevocationSource.readFile(path, required: revocationListRequired, keyring: keyring, memo: memo, notOlderThan: nil)
             } catch {
-                let hint = error.kind == .malformedLine ? "fix or remove that line; '#' starts a comment"
-                    : error.kind == .refused ? "use the current revoked.paseto published by 'tessera build'" : "check the --revoked path"
-                throw GatewayError(error.description, hint: hint)
+                throw GatewayError(error.description, hint: error.advice)
             }
         case .url(let url):
             guard let fetched else {

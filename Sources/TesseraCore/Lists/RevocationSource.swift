@@ -58,6 +58,18 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
         }
 
         public var description: String { line.map { "\(source):\($0): \(message)" } ?? "\(source): \(message)" }
+
+        /// What to do about it, for the `hint:` line; the same advice from `check` and `serve`.
+        public var advice: String {
+            switch kind {
+            case .malformedLine: return "fix or remove that line; '#' starts a comment"
+            case .refused: return "use the current revoked.paseto published by 'tessera build', signed by a trusted key"
+            case .unreadable:
+                return RemoteURL.looksLikeURL(source)
+                    ? "check the address, or pass a local copy with --revoked FILE; nothing is checked without the list"
+                    : "check the --revoked path"
+            }
+        }
     }
 
     /// A list as read, with the signing time when it was signed.
