@@ -25,8 +25,10 @@ let package = Package(
         .library(name: "TesseraMint", targets: ["TesseraMint"]),
         .library(name: "TesseraSite", targets: ["TesseraSite"]),
         .library(name: "TesseraGateway", targets: ["TesseraGateway"]),
+        .library(name: "TesseraSQLite", targets: ["TesseraSQLite"]),
         .executable(name: "tessera", targets: ["tessera"]),
         .executable(name: "tessera-verify", targets: ["tessera-verify"]),
+        .executable(name: "tessera-verify-full", targets: ["tessera-verify-full"]),
         .executable(name: "tessera-bench", targets: ["tessera-bench"]),
     ],
     dependencies: [
@@ -39,13 +41,14 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Already in the graph through Hummingbird; the gateway tests stop their servers through it.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
@@ -69,6 +72,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The SQLite ledger, the embedded default: the programs that open a ledger link it.
+        .target(
+            name: "TesseraSQLite",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The PostgreSQL ledger: only `tessera-verify` (and the benchmark) link it.
@@ -99,15 +110,33 @@ let package = Package(
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraCore", "TesseraMint", "TesseraSite", "TesseraCLI",
+                "TesseraCore", "TesseraSQLite", "TesseraMint", "TesseraSite", "TesseraCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRuntime
         ),
+        // tessera-verify's commands (check, members, ledger), shared by its two executables.
+        .target(
+            name: "TesseraVerifyCLI",
+            dependencies: [
+                "TesseraCore", "TesseraCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The lean verifier a host copies: no HTTP server, no HTTP client, no ledger (GRDB brings Foundation's ICU data).
         .executableTarget(
             name: "tessera-verify",
             dependencies: [
-                "TesseraCore", "TesseraCLI", "TesseraGateway", "TesseraPostgres", "TesseraFetch",
+                "TesseraCore", "TesseraCLI", "TesseraVerifyCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: staticRuntime
+        ),
+        // What tessera-verify hands over: serve, --revoked https://…, postgres:// ledgers.
+        .executableTarget(
+            name: "tessera-verify-full",
+            dependencies: [
+                "TesseraCore", "TesseraSQLite", "TesseraCLI", "TesseraVerifyCLI", "TesseraGateway", "TesseraPostgres", "TesseraFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: staticRuntime
@@ -115,32 +144,49 @@ let package = Package(
         .executableTarget(
             name: "tessera-bench",
             dependencies: [
-                "TesseraCore", "TesseraMint", "TesseraSite", "TesseraPostgres",
+                "TesseraCore", "TesseraMint", "TesseraSite", "TesseraSQLite", "TesseraPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Fills a large SQLite ledger for the latency figure.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        // What several test targets share: external tools, child processes, free ports, temporary folders.
+        .target(
+            name: "TesseraTestSupport",
+            path: "Tests/TesseraTestSupport"
         ),
         .testTarget(
             name: "TesseraCoreTests",
-            dependencies: ["TesseraCore", "TesseraMint", "TesseraPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TesseraCore", "TesseraMint", "TesseraSQLite", "TesseraPostgres", "TesseraTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
+            name: "TesseraVerifyCLITests",
+            dependencies: ["TesseraVerifyCLI", "TesseraCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
             name: "TesseraSiteTests",
-            dependencies: ["TesseraSite", "TesseraCore", "TesseraMint"]
+            dependencies: ["TesseraSite", "TesseraCore", "TesseraMint", "TesseraTestSupport"]
         ),
         .testTarget(
             name: "TesseraGatewayTests",
             dependencies: [
-                "TesseraGateway", "TesseraCore", "TesseraMint",
+                "TesseraGateway", "TesseraCore", "TesseraMint", "TesseraPostgres", "TesseraSQLite", "TesseraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // Read from the source tree by HostileClientTests, as data, not bundled.
+            exclude: ["HostileRequests"]
         ),
         // Runs the built binaries; `swift test` builds every product first. Depending on the
         // executable targets would link their static-runtime flags into the test bundle.
         .testTarget(
             name: "TesseraCLITests",
-            dependencies: ["TesseraCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TesseraCore", "TesseraSQLite", "TesseraTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             // Read from the source tree by HostileFileTests, as data, not bundled.
             exclude: ["HostileFiles"]
         ),

@@ -11,6 +11,7 @@
 #
 # Needs: swift, nginx, wrk (apt-get install -y nginx wrk). Loopback only.
 # Knobs (environment): THREADS=2 CONNECTIONS=32 DURATION=10s ROUNDS=3 SOAK_SECONDS=60 SOAK_RATE=2000 SOAK_TOKENS=5000
+# SCRATCH=DIR builds in DIR instead of .build (so a debug build can run beside it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,9 +31,13 @@ done
 NGINX=$(PATH="$PATH:/usr/sbin" command -v nginx)
 
 echo "bench: building release binaries" >&2
-swift build -c release --product tessera-verify >&2
-swift build -c release --product tessera >&2
-BIN=$(swift build -c release --show-bin-path)
+SCRATCH_ARGS=()
+if [ -n "${SCRATCH:-}" ]; then SCRATCH_ARGS=(--scratch-path "$SCRATCH"); fi
+swift build -c release "${SCRATCH_ARGS[@]}" --product tessera-verify >&2
+# serve runs in tessera-verify-full, which tessera-verify finds next to itself.
+swift build -c release "${SCRATCH_ARGS[@]}" --product tessera-verify-full >&2
+swift build -c release "${SCRATCH_ARGS[@]}" --product tessera >&2
+BIN=$(swift build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)
 
 WORK=$(mktemp -d /tmp/tessera-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers run as nobody when started by root, and serve the static file from here

@@ -8,6 +8,8 @@ extension CheckReport {
             ("uses_taken", .number(String(grant.usesTaken))),
             ("uses", grant.invitation.effectiveUses.map { .number(String($0)) } ?? .null),
             ("anonymous", .bool(grant.isNewAnonymousSubject)),
+            ("accepted", .string(grant.acceptedAt.rfc3339)),
+            ("member_until", grant.memberUntil.map { .string($0.rfc3339) } ?? .null),
         ])
     }
 
@@ -18,6 +20,7 @@ extension CheckReport {
         if grant.isNewAnonymousSubject { text += " (a new anonymous subject)" }
         let limit = invitation.effectiveUses.map { "\(grant.usesTaken) of \($0) uses taken" } ?? "\(grant.usesTaken) uses taken, no limit"
         text += grant.isFirstUse ? "; \(limit)" : " again, no use consumed; \(limit)"
+        if let until = grant.memberUntil { text += "; membership until \(until.rfc3339)" }
         return text
     }
 }

@@ -35,4 +35,20 @@ public enum CommandRunner {
             exit(2)
         }
     }
+
+    /// Runs a command body read without ArgumentParser, with the same error form and exit codes as `main`.
+    public static func run(_ body: () async throws -> Void) async -> Never {
+        do {
+            try await body()
+            exit(0)
+        } catch let error as CommandLineError {
+            Terminal.report(error)
+            exit(error.exitCode)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            Terminal.report(CommandLineError("\(error)"))
+            exit(2)
+        }
+    }
 }

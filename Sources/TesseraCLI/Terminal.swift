@@ -17,23 +17,26 @@ public enum Terminal {
         text.withUTF8 { writeAll(1, $0) }
     }
 
-    /// Writes one line to standard output.
-    public static func line(_ text: String) { write(text + "\n") }
+    /// Writes one line to standard output, its control characters escaped (see `escapingControls(_:)`).
+    public static func line(_ text: String) { write(escapingControls(text) + "\n") }
 
-    /// Writes one line to standard error.
+    /// Writes one line to standard error, its control characters escaped.
     public static func note(_ text: String) {
-        var text = text + "\n"
+        var text = escapingControls(text) + "\n"
         text.withUTF8 { writeAll(2, $0) }
     }
 
-    /// Text from outside (claims, subjects) made safe to print: control characters and the
-    /// bidirectional overrides that reorder a line are shown as `\u{…}` instead of acting on the terminal.
-    public static func displayable(_ text: String) -> String {
+    /// A line made safe for a terminal whatever it quotes (a file name, a claim): every control
+    /// character and direction control becomes `\uXXXX`. That form is also JSON's own escape, so a
+    /// `--json` line stays valid JSON with the same meaning.
+    public static func escapingControls(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        let digits = Array("0123456789abcdef".unicodeScalars)
         var out = ""
         for scalar in text.unicodeScalars {
             if isUnsafe(scalar) {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                out += "\\u"
+                for shift in [12, 8, 4, 0] { out.unicodeScalars.append(digits[Int(scalar.value >> UInt32(shift)) & 0xf]) }
             } else {
                 out.unicodeScalars.append(scalar)
             }
@@ -41,10 +44,16 @@ public enum Terminal {
         return out
     }
 
+    /// Text from outside (claims, subjects, file names) made safe to print: control characters and
+    /// the bidirectional overrides that reorder a line are shown as `\u001b`, `\u202e`, the one
+    /// escaped form of every line printed (see `escapingControls(_:)`).
+    public static func displayable(_ text: String) -> String { escapingControls(text) }
+
     private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0..<0x20, 0x7f...0x9f: return true
-        case 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069: return true  // marks, embeddings, overrides, isolates
+        case 0x200e, 0x200f, 0x061c, 0x202a...0x202e, 0x2066...0x2069: return true  // marks, embeddings, overrides, isolates
+        case 0x2028, 0x2029: return true  // line and paragraph separators: a line break a terminal may honour
         case 0xfeff: return true  // a byte order mark: invisible, it makes a quoted value look right when it is not
         default: return false
         }

@@ -14,55 +14,33 @@ public struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Clock skew tolerated on exp, nbf and iat, e.g. 60s or 2m.", valueName: "span"))
     public var leeway: String = "60s"
 
+    @Flag(name: .customLong("no-signup"), help: "Self-signup is off: a --uid invitation is accepted only by that existing account, signed in (default: signup from tessera.toml, else on).")
+    public var noSignup = false
+
     public init() {}
+
+    /// Whether a `uid` invitation may create its account: off with --no-signup or `signup = false`.
+    public func allowsSignup() throws(CommandLineError) -> Bool {
+        try inputs.allowsSignup()
+    }
+
+    /// The same options as plain values.
+    public var inputs: VerifierInputs {
+        VerifierInputs(site: site.site, keys: site.keys, revoked: revoked, audience: audience, leeway: leeway, noSignup: noSignup)
+    }
 
     /// Loads the keyring and the revocation list; any problem is a configuration error (exit 2) naming the file or address.
     public func makeVerifier() async throws(CommandLineError) -> Verifier {
-        let folder = site.folder
-        let keyring: Keyring
-        do {
-            keyring = try Keyring.load(directory: folder.keys)
-        } catch {
-            throw CommandLineError("cannot load the keys folder: \(error)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
-        }
-        guard !keyring.isEmpty else {
-            throw CommandLineError("no public keys in \(folder.keys)", hint: "copy NAME.public.pem from the site that mints, or run 'tessera keys export --format pem'")
-        }
-        let leewaySeconds = try OptionValue.seconds(leeway, flag: "--leeway")
-        let audience: String?
-        if let flag = self.audience { audience = flag } else { audience = try site.settings().audience }
-        return Verifier(keyring: keyring, revocations: try await loadRevocationList(keyring: keyring), audience: audience, leeway: leewaySeconds)
+        try await inputs.makeVerifier()
     }
 
     /// Where `--revoked` points, else `revoked` in `tessera.toml` (a path there is relative to the site), else the site's `revoked.txt`.
     public func revocationSource() throws(CommandLineError) -> RevocationSource {
-        let configured = try configuredRevocationList()
-        guard let text = configured?.text else { return .file(site.folder.revocationList) }
-        do {
-            let source = try RevocationSource(parsing: text)
-            if case .file(let path) = source, configured?.fromSettings == true { return .file(site.folder.path(path)) }
-            return source
-        } catch {
-            throw CommandLineError("--revoked: \"\(text)\" \(error.message)", hint: "give a file path, or the https:// address of a published revoked.paseto")
-        }
-    }
-
-    /// The list named by `--revoked` or by the settings, if any: then it must exist.
-    private func configuredRevocationList() throws(CommandLineError) -> (text: String, fromSettings: Bool)? {
-        if let revoked { return (revoked, false) }
-        return try site.settings().revoked.map { ($0, true) }
+        try inputs.revocationSource()
     }
 
     /// Reads the revocation list, verifying a signed one with `keyring` and refusing one older than the newest this site has accepted.
-    public func loadRevocationList(keyring: Keyring) async throws(CommandLineError) -> RevocationList {
-        let source = try revocationSource()
-        let required = try configuredRevocationList() != nil
-        do {
-            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: site.folder), required: required).list
-        } catch {
-            // The site's own revoked.txt needs no advice when merely unreadable: the message names it.
-            let hint = error.kind == .unreadable && !required ? nil : error.advice
-            throw CommandLineError(error.description, hint: hint)
-        }
+    public func loadRevocationList(keyring: Keyring, leeway: Int64 = 60) async throws(CommandLineError) -> RevocationList {
+        try await inputs.loadRevocationList(keyring: keyring, leeway: leeway)
     }
 }

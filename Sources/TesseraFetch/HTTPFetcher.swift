@@ -84,6 +84,29 @@ public enum HTTPFetcher {
         throw RevocationSource.FetchError("more than \(maximumRedirects) redirects")
     }
 
+    /// POSTs `body` to `url` (no redirects followed) and returns the answer's status, or why there was none, in a few words.
+    ///
+    /// For `serve --on-join`: the body of the answer is read (up to 64 KiB) and dropped, so the connection can be reused.
+    public static func post(_ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration = .seconds(10)) async -> Result<Int, PostError> {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+        do {
+            let response = try await client.execute(request, deadline: deadline)
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return .success(Int(response.status.code))
+        } catch {
+            return .failure(PostError(description: describe(error)))
+        }
+    }
+
+    /// Why a POST got no answer.
+    public struct PostError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
     /// An error in a few words: AsyncHTTPClient's own descriptions are type dumps.
     private static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {

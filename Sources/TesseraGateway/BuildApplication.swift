@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 import TesseraCore
@@ -20,10 +21,14 @@ public func buildApplication(
     ledger: any Ledger,
     revocations: RevocationSource.Loaded? = nil,
     logger: Logger = Logger(label: "tessera.gateway"),
+    poster: JoinEventPoster? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws(GatewayError) -> some ApplicationProtocol {
     if let header = configuration.identityHeader, HeaderName(header) == nil {
         throw GatewayError("identity header \"\(header)\" is not a valid header name", hint: "use a name such as X-Forwarded-User or Remote-User")
+    }
+    if HeaderName(configuration.forwardedURIHeader) == nil {
+        throw GatewayError("forwarded-URI header \"\(configuration.forwardedURIHeader)\" is not a valid header name", hint: "use a name such as X-Forwarded-Uri")
     }
     for name in [configuration.tokenCookie, configuration.anonymousCookie] where !Cookie.isValidName(name) {
         throw GatewayError("cookie name \"\(name)\" is not a valid cookie name", hint: "use letters, digits, '-' and '_'")
@@ -31,7 +36,8 @@ public func buildApplication(
     let store = try VerifierStore(configuration: configuration, fetched: revocations)
     let cache = SignatureCache(capacity: configuration.signatureCacheSize)
     let metrics = GatewayMetrics()
-    let gatekeeper = Gatekeeper(store: store, cache: cache, ledger: ledger, metrics: metrics, logger: logger)
+    let bell = JoinNotifier.Bell()
+    let gatekeeper = Gatekeeper(store: store, cache: cache, ledger: ledger, metrics: metrics, logger: logger, onNewMember: { bell.ring() })
     let reader = RequestReader(configuration: configuration)
 
     let router = Router(context: GatewayContext.self)
@@ -47,11 +53,21 @@ public func buildApplication(
 
     let reload = ReloadService(store: store, cache: cache, metrics: metrics, interval: configuration.reloadInterval,
                                remoteRefresh: configuration.remoteRefresh, logger: logger)
+    var services: [any Service] = [reload]
+    if let target = configuration.onJoin {
+        guard let feed = ledger as? any MembershipFeed else {
+            throw GatewayError("--on-join: this ledger keeps no event feed", hint: "use an SQLite or PostgreSQL ledger")
+        }
+        guard let post = poster ?? JoinNotifier.registeredPoster else {
+            throw GatewayError("--on-join: this program cannot send HTTP requests", hint: "run tessera-verify serve")
+        }
+        services.append(JoinNotifier(feed: feed, target: target, post: post, metrics: metrics, logger: logger, wake: bell))
+    }
     return Application(
         router: router,
         server: GatewayChannel.builder(configuration),
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: nil),
-        services: [reload],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listen.port) },
         logger: logger
     )

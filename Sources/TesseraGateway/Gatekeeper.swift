@@ -11,13 +11,17 @@ final class Gatekeeper: Sendable {
     let ledger: any Ledger
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Called after each redemption that added a row (rings the `--on-join` notifier).
+    let onNewMember: @Sendable () -> Void
 
     /// The subject passed on for an anonymous invitation used without joining: no ledger row is written for it.
     static let anonymousSubject = "anonymous"
     /// The most cookies tried per request: enough for several projects on one host, few enough to bound the work.
     static let maximumCandidates = 4
 
-    init(store: VerifierStore, cache: SignatureCache, ledger: any Ledger, metrics: GatewayMetrics, logger: Logger) {
+    init(store: VerifierStore, cache: SignatureCache, ledger: any Ledger, metrics: GatewayMetrics, logger: Logger,
+         onNewMember: @escaping @Sendable () -> Void = {}) {
+        self.onNewMember = onNewMember
         self.store = store
         self.cache = cache
         self.ledger = ledger
@@ -29,6 +33,7 @@ final class Gatekeeper: Sendable {
     func decide(_ presentation: Presentation, at now: Timestamp) async -> Decision {
         guard !presentation.tokens.isEmpty else { return .missingToken }
         let snapshot = store.snapshot
+        if snapshot.revocationsExpired(at: now) { return .denied(Self.expiredList(snapshot)) }
         var refusal: Denial?
         for token in presentation.tokens.prefix(Self.maximumCandidates) {
             switch await decide(token: token, presentation, at: now, snapshot: snapshot) {
@@ -73,6 +78,13 @@ final class Gatekeeper: Sendable {
             return await redeem(admission, verified, at: now, AccessRequest(project: project, subject: subject), anonymousSubject: nil)
         case .anonymous(let anonymous) where verified.invitation.anonymous:
             return await redeem(admission, verified, at: now, AccessRequest(project: project), anonymousSubject: anonymous)
+        case .reserved(let name):
+            do {
+                let invitation = try verifier.authorize(verified, at: now)
+                return .denied(Self.reservedIdentity(name, invitation: invitation))
+            } catch {
+                return .denied(error)
+            }
         case .anonymous, nil:
             break
         }
@@ -90,6 +102,10 @@ final class Gatekeeper: Sendable {
             if let uses = invitation.uses {
                 return .denied(Denial(.notForSubject, "invitation \(invitation.id) admits \(uses) \(uses == 1 ? "person" : "people"): join through its link first", invitation: invitation))
             }
+            // A membership that ends needs a row to end from.
+            if invitation.memberFor != nil {
+                return .denied(Denial(.notForSubject, "invitation \(invitation.id) gives memberships that end: join through its link first", invitation: invitation))
+            }
             return .granted(subject: Self.anonymousSubject, invitation: invitation)
         }
         return .denied(Denial(.notForSubject, "invitation \(invitation.id) is for signed-in people: sign in to use it", invitation: invitation))
@@ -99,6 +115,8 @@ final class Gatekeeper: Sendable {
         do {
             let grant = try await admission.redeem(verified, at: now, for: request, anonymousSubject: anonymousSubject)
             if grant.isFirstUse {
+                metrics.recordNewMember()
+                onNewMember()
                 logger.notice("invitation accepted", metadata: [
                     "invitation.id": .string(grant.invitation.id), "subject": .string(grant.subject),
                     "project": .string(grant.invitation.project), "uses.taken": .stringConvertible(grant.usesTaken),
@@ -113,6 +131,7 @@ final class Gatekeeper: Sendable {
     /// Redeems a token presented to `/join`: who joins is the signed-in subject, the invitation's `uid` or target, or an anonymous subject (the cookie's, or a new one).
     func join(_ token: [UInt8], subject: Presentation.Subject?, at now: Timestamp) async -> Result<Admission.Grant, Denial> {
         let snapshot = store.snapshot
+        if snapshot.revocationsExpired(at: now) { return .failure(Self.expiredList(snapshot)) }
         let verified: VerifiedToken
         do {
             verified = try verify(token, with: snapshot)
@@ -125,13 +144,35 @@ final class Gatekeeper: Sendable {
         switch subject {
         case .identity(let name): request.subject = name
         case .anonymous(let name): anonymous = name
+        case .reserved(let name):
+            do {
+                let invitation = try snapshot.verifier.authorize(verified, at: now)
+                return .failure(Self.reservedIdentity(name, invitation: invitation))
+            } catch {
+                return .failure(error)
+            }
         case nil: break
         }
         do {
-            return .success(try await admission.redeem(verified, at: now, for: request, anonymousSubject: anonymous))
+            let grant = try await admission.redeem(verified, at: now, for: request, anonymousSubject: anonymous)
+            if grant.isFirstUse {
+                metrics.recordNewMember()
+                onNewMember()
+            }
+            return .success(grant)
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The refusal when the identity header names a subject reserved for anonymous members: a login never becomes one.
+    static func reservedIdentity(_ name: String, invitation: Invitation) -> Denial {
+        Denial(.notForSubject, "the identity header names \(name), a name reserved for anonymous members", invitation: invitation)
+    }
+
+    /// The refusal while the signed list in force has expired: fail closed (503) until a fresh one arrives.
+    static func expiredList(_ snapshot: VerifierStore.Snapshot) -> Denial {
+        Denial(.revocationListExpired, "the revocation list in force expired at \(snapshot.revocationsExpireAt?.rfc3339 ?? "?"); nothing is granted until a fresh one is loaded")
     }
 
     /// Checks a token's signature, or finds it already checked under the keys in force.

@@ -22,6 +22,14 @@ extension Gateway {
         }
         var logger = Logger(label: "tessera.gateway")
         logger.logLevel = level
+        if let target = configuration.onJoin, let feed = ledger as? any MembershipFeed {
+            // Before the first request: a membership committed from now on is delivered, whenever the notifier first runs.
+            do {
+                _ = try await JoinNotifier.start(feed, sink: target.sink)
+            } catch {
+                throw GatewayError("--on-join: cannot read the event feed: \(error)", hint: nil)
+            }
+        }
         let app = try buildApplication(configuration, ledger: ledger, revocations: try await fetchRevocations(configuration), logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.notice("stopped")

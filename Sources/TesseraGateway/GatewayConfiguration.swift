@@ -1,3 +1,4 @@
+import Hummingbird
 import NIOCore
 import TesseraCore
 
@@ -18,17 +19,30 @@ public struct GatewayConfiguration: Sendable {
     public var audience: String?
     /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
     public var leeway: Int64 = 60
+    /// Whether a `uid` invitation may create its account (`signup`, `--no-signup`).
+    public var allowsSignup = true
+    /// Where each new membership is POSTed (`--on-join`), and the secret that signs it; nil: nowhere.
+    public var onJoin: OnJoinTarget?
     /// The request header carrying the signed-in subject, set by the proxy (e.g. `X-Forwarded-User`); nil: no identities.
     public var identityHeader: String?
     /// Peers whose identity header, project header and forwarded headers are believed; anyone else's are ignored.
     public var trustedProxies: [AddressRange] = AddressRange.loopback
     /// Where the required project sits in the original URI, e.g. `/projects/{project}/`.
     public var projectFromPath: ProjectPathTemplate?
+    /// The one header, from a trusted proxy, that carries the URI the client asked for (`--forwarded-uri-header`).
+    ///
+    /// The default is what the README's nginx recipe sets and what Traefik and Caddy send. A
+    /// request carrying two forwarded-URI headers (this one and `X-Original-URI`, say) that
+    /// disagree is refused: which one a proxy overwrote would otherwise decide the project.
+    public var forwardedURIHeader = "X-Forwarded-Uri"
+    /// Origins besides the gateway's own from which a `POST /join` is accepted, as `scheme://host[:port]`:
+    /// by default the origin of `base_url` (where the link pages live), plus `--join-origin` / `join_origins`.
+    public var joinOrigins: [String] = []
     /// Where `/join` sends the browser after a redemption; `{project}` and `{jti}` are replaced.
     public var redirect = "/"
     /// The cookie that carries the token after `/join`.
     public var tokenCookie = "tessera"
-    /// The cookie that carries a made-up anonymous subject after `/join`.
+    /// The cookie that carries an anonymous member's secret after `/join`; the subject is derived from it (`AnonymousMember`).
     public var anonymousCookie = "tessera_anon"
     /// When cookies get the `Secure` attribute.
     public var cookieSecurity = CookieSecurity.auto
@@ -71,4 +85,10 @@ public struct GatewayConfiguration: Sendable {
     public var readTimeout: Duration = .seconds(10)
     /// The largest request body read (a `/join` form); a bigger one is answered 413 without being buffered.
     public static let maxBodyBytes = 16 << 10
+
+    /// The origin (`scheme://host[:port]`, lowercased, default port dropped) of an http(s) URL, as compared with a browser's `Origin`.
+    public static func origin(of url: String) -> String? { WebOrigin.of(url) }
+
+    /// Whether `name` is a valid HTTP header name.
+    public static func isValidHeaderName(_ name: String) -> Bool { HeaderName(name) != nil }
 }

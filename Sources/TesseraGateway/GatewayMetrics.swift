@@ -19,6 +19,10 @@ final class GatewayMetrics: Sendable {
         var latencySum: Double = 0
         var latencyCount = 0
         var reloads: [String: Int] = [:]
+        var newMembers = 0
+        var delivered = 0
+        var deliveryFailures = 0
+        var undelivered: Int64?
     }
 
     private let state = Mutex(State())
@@ -40,6 +44,20 @@ final class GatewayMetrics: Sendable {
     func recordJoin(_ outcome: String) {
         state.withLock { $0.joins[outcome, default: 0] += 1 }
     }
+
+    /// Counts one new membership (a redemption that added a ledger row), through `/verify` or `/join`.
+    func recordNewMember() {
+        state.withLock { $0.newMembers += 1 }
+    }
+
+    /// Counts one event the `--on-join` receiver acknowledged.
+    func recordDelivery() { state.withLock { $0.delivered += 1 } }
+
+    /// Counts one failed attempt to deliver an event (it is retried).
+    func recordDeliveryFailure() { state.withLock { $0.deliveryFailures += 1 } }
+
+    /// How many committed events the `--on-join` receiver has not acknowledged yet.
+    func setUndeliveredEvents(_ count: Int64) { state.withLock { $0.undelivered = count } }
 
     /// Counts one reload, `ok` or `error`.
     func recordReload(_ result: String) {
@@ -71,6 +89,16 @@ final class GatewayMetrics: Sendable {
         family("tessera_joins_total", "counter", "Answers of /join by outcome: joined, missing_token, or the denial reason.")
         for (outcome, count) in state.joins.sorted(by: { $0.key < $1.key }) {
             out += "tessera_joins_total{reason=\"\(outcome)\"} \(count)\n"
+        }
+        family("tessera_new_members_total", "counter", "Memberships recorded by this process (redemptions that added a ledger row).")
+        out += "tessera_new_members_total \(state.newMembers)\n"
+        if let undelivered = state.undelivered {
+            family("tessera_join_events_undelivered", "gauge", "New-membership events committed but not yet acknowledged by the --on-join receiver.")
+            out += "tessera_join_events_undelivered \(undelivered)\n"
+            family("tessera_join_events_delivered_total", "counter", "New-membership events the --on-join receiver acknowledged.")
+            out += "tessera_join_events_delivered_total \(state.delivered)\n"
+            family("tessera_join_event_failures_total", "counter", "Failed attempts to deliver a new-membership event (each is retried).")
+            out += "tessera_join_event_failures_total \(state.deliveryFailures)\n"
         }
         family("tessera_signature_cache_hits_total", "counter", "Tokens whose signature was found already verified.")
         out += "tessera_signature_cache_hits_total \(cache.hits)\n"

@@ -15,10 +15,14 @@ struct HealthEndpoint: Sendable {
         do {
             _ = try await gatekeeper.ledger.acceptances(ofInvitation: "")
         } catch {
-            if case .unavailable(let why) = error { ledgerStatus = "unavailable: \(why)" }
+            if let why = error.failure { ledgerStatus = "unavailable: \(why)" }
         }
-        let status = ledgerStatus != "ok" ? "unavailable" : problems.isEmpty ? "ok" : "degraded"
+        let expired = snapshot.revocationsExpired(at: .now)
+        let status = ledgerStatus != "ok" || expired ? "unavailable" : problems.isEmpty ? "ok" : "degraded"
+        var listStatus = "ok"
+        if expired, let exp = snapshot.revocationsExpireAt { listStatus = "expired at \(exp.rfc3339): every decision is 503 until a fresh list is loaded" }
         let report = JSONValue.object([
+            ("revocation_list", .string(listStatus)),
             ("status", .string(status)),
             ("keys", .number(String(snapshot.verifier.keyring.keys.count))),
             ("revocation_entries", .number(String(snapshot.verifier.revocations.count))),
@@ -36,7 +40,7 @@ struct HealthEndpoint: Sendable {
         headers[.contentType] = "application/json"
         var body = report.serialized()
         body.append(UInt8(ascii: "\n"))
-        return Response(status: ledgerStatus == "ok" ? .ok : .serviceUnavailable, headers: headers,
+        return Response(status: ledgerStatus == "ok" && !expired ? .ok : .serviceUnavailable, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

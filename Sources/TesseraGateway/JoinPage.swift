@@ -60,7 +60,19 @@ struct JoinPage: Equatable {
             status = 403
             title = "This invitation is for another site"
             message = "It cannot be used here. Check that you opened the link on the right site."
-        case .ledgerUnavailable:
+        case .membershipEnded:
+            status = 403
+            title = "Your membership has ended"
+            message = "The invitation you accepted gave membership for a set time, and that time is over. Ask whoever invited you for a new invitation."
+        case .memberRemoved:
+            status = 403
+            title = "You were removed from this project"
+            message = "Ask whoever invited you if you think this is a mistake."
+        case .outsideDelegation:
+            status = 403
+            title = "This invitation asks for more than its sender may give"
+            message = "Whoever sent it may not invite to this project or with these terms. Ask a project admin for a new one."
+        case .ledgerUnavailable, .revocationListExpired:
             status = 503
             title = "Please try again in a minute"
             message = "Your membership could not be recorded just now, so nothing was granted. Open the link again shortly."
@@ -88,6 +100,43 @@ struct JoinPage: Equatable {
     static let tooLarge = JoinPage(status: 413, title: "This request is too large",
                                    message: "It is bigger than any invitation. Use the Join button on the invitation page, or open the invitation link again.",
                                    detail: nil)
+
+    /// The page for a POST from a page of another site: nothing was redeemed.
+    static func foreignOrigin(_ origin: String?) -> JoinPage {
+        JoinPage(status: 403, title: "Join from the invitation page",
+                 message: "This request did not come from the invitation page or from this site, so nothing was joined. "
+                     + "Open your invitation link and use its Join button.",
+                 detail: origin.map { "The form was sent from \($0), which is not an origin this gateway accepts joins from (--join-origin)." }
+                     ?? "The form carried no Origin or Referer header naming the page it was sent from.")
+    }
+
+    /// The answer to `GET /join`: a Join button that POSTs the token (or a field to paste it into); a GET never redeems.
+    /// The action is `/join` with no query, so the token travels in the POST body and never in a request line; a
+    /// token whose signature checks out names the project and role being joined.
+    static func confirmation(token: String?, project: String? = nil, role: String? = nil) -> String {
+        let terms = project.map { project in
+            "<p>You are joining the project <strong>\(escape(project))</strong>" + (role.map { " as <strong>\(escape($0))</strong>" } ?? "") + ".</p>"
+        } ?? ""
+        let field = token.map { "<input type=\"hidden\" name=\"token\" value=\"\(escape($0))\">" }
+            ?? "<p><label>Invitation <input name=\"token\" required autocomplete=\"off\"></label></p>"
+        return """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex"><meta name="referrer" content="same-origin">
+        <title>Join</title>
+        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}button{font:inherit;padding:.5rem 1.5rem}</style>
+        </head><body>
+        <h1>Accept this invitation?</h1>
+        \(terms)
+        <form method="post" action="/join">
+        \(field)
+        <p><button type="submit">Join</button></p>
+        </form>
+        </body></html>
+
+        """
+    }
 
     /// The page as a complete HTML document.
     var html: String {

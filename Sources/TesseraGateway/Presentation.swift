@@ -13,6 +13,8 @@ struct Presentation: Sendable {
         case identity(String)
         /// A person who joined anonymously before, named by the anonymous cookie (`anon-…`).
         case anonymous(String)
+        /// The trusted identity header names a subject reserved for anonymous members (`anon-…`, `anonymous`): nothing is granted.
+        case reserved(String)
     }
 
     /// The project a request is for.

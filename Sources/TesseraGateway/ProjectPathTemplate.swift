@@ -2,9 +2,9 @@ import TesseraCore
 
 /// Where the project sits in a protected URI, written like `/projects/{project}/`.
 ///
-/// The URI is normalized the way nginx normalizes `$uri` before it is matched (percent-decoding,
-/// `//` merged, `.` and `..` resolved), so `/projects/a/../b/` is project `b`, the one the
-/// proxy actually routes to, and never `a`.
+/// The gateway refuses a forwarded URI that is not canonical before it gets here (`nonCanonicalReason`): nginx and
+/// Caddy pass the raw URI to the app, so no normalized reading of it can be trusted to be the app's. The
+/// normalization below (percent-decoding, `//` merged, `.` and `..` resolved) is a second line only.
 public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The text before `{project}`, e.g. `/projects/`.
     public let prefix: String
@@ -46,6 +46,30 @@ public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible 
     /// The cookie path for one project's token: the template up to the project's folder, e.g. `/projects/lab/`.
     public func cookiePath(for project: String) -> String {
         prefix + project + (suffix.hasPrefix("/") ? "/" : "")
+    }
+
+    /// Why a forwarded URI's path is not canonical, or nil when it is. The proxy routes the raw URI while the gateway
+    /// would judge a normalized one, so any path the two could read differently is refused outright: a `.` or `..`
+    /// segment (raw or percent-encoded, any case), an empty segment (`//`), a backslash (raw or `%5C`), a `;` in any
+    /// segment, a percent-encoded `/` or NUL.
+    public static func nonCanonicalReason(_ uri: String) -> String? {
+        let path = uri.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        guard path.first == UInt8(ascii: "/") else { return "the forwarded URI is not a path" }
+        let segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+        for (offset, segment) in segments.enumerated() {
+            if segment.isEmpty {
+                if offset == segments.count - 1 { continue }
+                return "the forwarded URI has an empty path segment (//)"
+            }
+            let lowered = String(decoding: segment, as: UTF8.self).lowercased()
+            if lowered.contains("\\") || lowered.contains("%5c") { return "the forwarded URI has a backslash in its path" }
+            if lowered.contains(";") { return "the forwarded URI has a ; in a path segment" }
+            if lowered.contains("%2f") { return "the forwarded URI has a percent-encoded / in its path" }
+            if lowered.contains("%00") { return "the forwarded URI has a percent-encoded NUL in its path" }
+            let dots = lowered.replacingOccurrences(of: "%2e", with: ".")
+            if dots == "." || dots == ".." { return "the forwarded URI has a dot segment (\(lowered)) in its path" }
+        }
+        return nil
     }
 
     /// A URI's path with the query dropped, percent-escapes decoded, `//` merged and dot segments resolved; nil when undecodable or climbing above the root.

@@ -1,27 +1,52 @@
 import Hummingbird
 import TesseraCore
 
-/// Reads a `Presentation` out of an HTTP request, believing forwarded headers only from trusted proxies.
+/// Reads a `Presentation` out of an HTTP request: the one place that decides what a request is believed to say, and from whom.
 ///
-/// Sources, in order: the token from `Authorization: Bearer`, else the token cookies (never
-/// the query, which ends up in logs); the subject from the identity header of a trusted
-/// peer, else the anonymous cookie; the project from `X-Tessera-Project` and the original
-/// URI matched against `--project-from-path`. Client-sent `X-Auth-Request-*` headers are
-/// never read.
+/// - **Token:** `Authorization: Bearer`, else the token cookies; never the query, which ends up in logs.
+/// - **Subject:** the identity header, only from a trusted proxy; else the anonymous member's
+///   secret from its cookie, turned into a subject by `AnonymousMember` (so a subject's name is
+///   never enough to be it). A name chosen by the client is never a subject.
+/// - **Project:** with `--project-from-path`, the project is the one in the forwarded URI, read
+///   from the one header the operator names (trusted proxies only; else the gateway's own path
+///   minus `/verify`, Envoy's form). A URI that does not fit, or two forwarded-URI headers that
+///   disagree, resolve no project: nothing is granted whatever the other headers say.
+///   `X-Tessera-Project` only narrows: alone it applies only without a template; with one it
+///   must equal the path's project.
+/// - **Cookies over https:** only the `__Host-`/`__Secure-` names, which no plain-http page
+///   or sibling host can set; the bare names are read only when cookies are not `Secure`.
+/// - **Join origin:** `Origin`, else `Referer`, compared with the gateway's own origin and the allowed ones.
+///
+/// Client-sent `X-Auth-Request-*` headers are never read. Code past this type reads no raw header or cookie.
 struct RequestReader: Sendable {
     let configuration: GatewayConfiguration
     private let identityField: HeaderName?
+    private let forwardedURIField: HeaderName
+    /// Every header some proxy uses for the original URI: when more than one arrives, they must agree.
+    private let uriFields: [HeaderName]
 
     static let projectField = HeaderName("X-Tessera-Project")!
     static let forwardedURIField = HeaderName("X-Forwarded-Uri")!
     static let originalURIField = HeaderName("X-Original-URI")!
     static let forwardedProtoField = HeaderName("X-Forwarded-Proto")!
+    static let forwardedHostField = HeaderName("X-Forwarded-Host")!
     static let forwardedMethodField = HeaderName("X-Forwarded-Method")!
     static let originalMethodField = HeaderName("X-Original-Method")!
+    static let originField = HeaderName("Origin")!
+    static let refererField = HeaderName("Referer")!
+    static let knownURIFields = [forwardedURIField, originalURIField, HeaderName("X-Original-URL")!, HeaderName("X-Rewrite-URL")!]
+
+    /// The prefix of cookies that only a secure page of this very host can set (no `Domain`, `Path=/`).
+    static let hostPrefix = "__Host-"
+    /// The prefix of cookies that only a secure page can set (used for path-scoped token cookies).
+    static let securePrefix = "__Secure-"
 
     init(configuration: GatewayConfiguration) {
         self.configuration = configuration
         identityField = configuration.identityHeader.flatMap { HeaderName($0) }
+        let named = HeaderName(configuration.forwardedURIHeader) ?? Self.forwardedURIField
+        forwardedURIField = named
+        uriFields = [named] + Self.knownURIFields.filter { $0 != named }
     }
 
     /// Whether the TCP peer is one of the trusted proxies; an unknown peer never is.
@@ -37,17 +62,46 @@ struct RequestReader: Sendable {
     }
 
     /// Whether any decision input depends on the peer being trusted; when none does, the peer is never looked up.
-    var needsPeer: Bool { configuration.identityHeader != nil || configuration.projectFromPath != nil }
+    var needsPeer: Bool { configuration.identityHeader != nil || configuration.projectFromPath != nil || configuration.cookieSecurity == .auto }
 
     /// Everything `/verify` needs from a request.
     func presentation(_ request: Request, trusted: Bool) -> Presentation {
-        Presentation(tokens: tokens(request), subject: subject(request, trusted: trusted), project: project(request, trusted: trusted))
+        let secure = secureCookies(request, trusted: trusted)
+        return Presentation(tokens: tokens(request, secure: secure), subject: subject(request, trusted: trusted, secure: secure),
+                            project: project(request, trusted: trusted))
+    }
+
+    /// Whether the cookies `/join` sets for this request are `Secure` (and so carry the `__Host-`/`__Secure-` prefixes).
+    func secureCookies(_ request: Request, trusted: Bool) -> Bool {
+        switch configuration.cookieSecurity {
+        case .always: true
+        case .never: false
+        case .auto: isHTTPS(request, trusted: trusted)
+        }
+    }
+
+    /// The token cookie's name for a path: `__Host-tessera` at `/` and `__Secure-tessera` below it when secure, else `tessera`.
+    func tokenCookieName(path: String, secure: Bool) -> String {
+        guard secure else { return configuration.tokenCookie }
+        return (path == "/" ? Self.hostPrefix : Self.securePrefix) + configuration.tokenCookie
+    }
+
+    /// The anonymous cookie's name: `__Host-tessera_anon` when secure, else `tessera_anon`.
+    func anonymousCookieName(secure: Bool) -> String {
+        secure ? Self.hostPrefix + configuration.anonymousCookie : configuration.anonymousCookie
     }
 
     /// The bearer token alone when there is one (it beats any cookie), else the token cookies.
-    func tokens(_ request: Request) -> [[UInt8]] {
+    func tokens(_ request: Request, secure: Bool) -> [[UInt8]] {
         if let bearer = Self.bearerToken(request.headers[.authorization]) { return [Self.bytes(bearer)] }
-        return Cookie.values(named: configuration.tokenCookie, in: request.headers[values: .cookie]).map { Self.bytes($0[...]) }
+        let cookies = request.headers[values: .cookie]
+        guard !cookies.isEmpty else { return [] }
+        // `__Secure-` cookies can be planted by a sibling host (`Domain=`); a browser holds one per project path, so two
+        // differing ones in one request mean one was planted: nothing is believed (answered like no token).
+        if secure, Set(Cookie.values(named: Self.securePrefix + configuration.tokenCookie, in: cookies)).count > 1 { return [] }
+        var names = [Self.hostPrefix + configuration.tokenCookie, Self.securePrefix + configuration.tokenCookie]
+        if !secure { names.append(configuration.tokenCookie) }
+        return names.flatMap { Cookie.values(named: $0, in: cookies) }.map { Self.bytes($0[...]) }
     }
 
     /// The UTF-8 bytes of a slice, copied in one go rather than byte by byte.
@@ -55,35 +109,54 @@ struct RequestReader: Sendable {
         text.utf8.withContiguousStorageIfAvailable { Array($0) } ?? Array(String(text).utf8)
     }
 
-    /// The signed-in subject from a trusted proxy, else the anonymous subject from its cookie.
-    func subject(_ request: Request, trusted: Bool) -> Presentation.Subject? {
+    /// The signed-in subject from a trusted proxy, else the anonymous member whose secret the cookie holds.
+    func subject(_ request: Request, trusted: Bool, secure: Bool) -> Presentation.Subject? {
         if trusted, let identityField, let value = request.headers[identityField] {
             let name = value.trimmingSpaces
-            if !name.isEmpty, Name.isValidSubject(name) { return .identity(String(name)) }
+            if !name.isEmpty, Name.isValidSubject(name) {
+                // Passed on as received; a name reserved for anonymous members is never a signed-in person.
+                return Self.isReservedSubject(name) ? .reserved(String(name)) : .identity(String(name))
+            }
         }
-        let anonymous = Cookie.values(named: configuration.anonymousCookie, in: request.headers[values: .cookie])
-        if let id = anonymous.first(where: { $0.hasPrefix(Admission.anonymousPrefix) && $0.utf8.count <= 64 && Name.isValidSubject($0) }) {
-            return .anonymous(id)
+        let cookies = request.headers[values: .cookie]
+        guard !cookies.isEmpty else { return nil }
+        var secrets = Cookie.values(named: Self.hostPrefix + configuration.anonymousCookie, in: cookies)
+        if !secure { secrets += Cookie.values(named: configuration.anonymousCookie, in: cookies) }
+        for secret in secrets {
+            if let subject = AnonymousMember.subject(forSecret: secret) { return .anonymous(subject) }
         }
         return nil
     }
 
-    /// The project the protected resource belongs to.
-    ///
-    /// `X-Tessera-Project` is honoured from any peer: it can only narrow what is granted. The
-    /// forwarded URI is believed only from trusted peers; otherwise the gateway's own path
-    /// minus `/verify` is used (Envoy's `path_prefix` form), which names no project behind
-    /// nginx, so a misconfigured deployment refuses rather than grants.
+    /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), compared byte for byte.
+    static func isReservedSubject(_ name: Substring) -> Bool {
+        name.utf8.starts(with: "anon-".utf8) || name.utf8.elementsEqual(Gatekeeper.anonymousSubject.utf8)
+    }
+
+    /// The project the protected resource belongs to: the path's when a template is set, else `X-Tessera-Project` or any.
     func project(_ request: Request, trusted: Bool) -> Presentation.ProjectRequirement {
         var header: String?
-        if let value = request.headers[Self.projectField] {
-            let name = value.trimmingSpaces
+        let values = request.headers[values: Self.projectField]
+        if !values.isEmpty {
+            guard values.count == 1 else { return .unresolved("the request carries \(values.count) X-Tessera-Project headers") }
+            let name = values[0].trimmingSpaces
             guard Name.isValidProjectOrRole(name) else { return .unresolved("the X-Tessera-Project header is not a project name") }
             header = String(name)
         }
+        // A URI the proxy and the gateway could read differently grants nothing, with or without a template.
+        if trusted || configuration.projectFromPath != nil, case .success(let uri) = originalURI(request, trusted: trusted),
+           let why = ProjectPathTemplate.nonCanonicalReason(uri) {
+            return .unresolved(why)
+        }
         guard let template = configuration.projectFromPath else { return header.map(Presentation.ProjectRequirement.project) ?? .any }
-        guard let fromPath = template.project(in: originalURI(request, trusted: trusted)) else {
-            return header.map(Presentation.ProjectRequirement.project) ?? .unresolved("the request URI names no project (expected \(template))")
+        let uri: String
+        switch originalURI(request, trusted: trusted) {
+        case .success(let found): uri = found
+        case .failure(let conflict): return .unresolved(conflict.why)
+        }
+        // The path is the only source: a header never stands in for a URI that does not fit.
+        guard let fromPath = template.project(in: uri) else {
+            return .unresolved("the request URI names no project (expected \(template))")
         }
         if let header, header != fromPath {
             return .unresolved("the X-Tessera-Project header (\(header)) and the request URI (\(fromPath)) disagree")
@@ -91,14 +164,54 @@ struct RequestReader: Sendable {
         return .project(fromPath)
     }
 
-    /// The URI the client asked the proxy for.
-    func originalURI(_ request: Request, trusted: Bool) -> String {
-        if trusted, let uri = request.headers[Self.forwardedURIField] ?? request.headers[Self.originalURIField], uri.hasPrefix("/") {
-            return uri
+    /// Why the original URI could not be told.
+    struct URIConflict: Error {
+        let why: String
+    }
+
+    /// The URI the client asked the proxy for: the operator's forwarded-URI header from a trusted proxy, else the gateway's own path minus `/verify`.
+    func originalURI(_ request: Request, trusted: Bool) -> Result<String, URIConflict> {
+        if trusted {
+            var first: String?
+            for field in uriFields {
+                for value in request.headers[values: field] {
+                    if let first, first != value {
+                        return .failure(URIConflict(why: "the request carries forwarded-URI headers that disagree"))
+                    }
+                    first = first ?? value
+                }
+            }
+            if let uri = request.headers[forwardedURIField] {
+                guard uri.hasPrefix("/") else { return .failure(URIConflict(why: "the \(forwardedURIField) header is not a path")) }
+                return .success(uri)
+            }
         }
         let own = request.head.path ?? "/"
         let rest = own.hasPrefix(Gateway.verifyPath) ? own.dropFirst(Gateway.verifyPath.count) : ""
-        return rest.hasPrefix("/") ? String(rest) : "/"
+        return .success(rest.hasPrefix("/") ? String(rest) : "/")
+    }
+
+    /// The gateway's own origin as the browser sees it: the scheme and host the trusted proxy forwarded, else the request's own.
+    func ownOrigin(_ request: Request, trusted: Bool) -> String? {
+        let scheme = isHTTPS(request, trusted: trusted) ? "https" : "http"
+        var authority: String?
+        if trusted, let forwarded = request.headers[Self.forwardedHostField] {
+            authority = forwarded.split(separator: ",").first.map { String($0.trimmingSpaces) }
+        }
+        guard let host = authority ?? request.head.authority else { return nil }
+        return WebOrigin.host(host, scheme: scheme).map { "\(scheme)://\($0)" }
+    }
+
+    /// Where a form was posted from: the `Origin` header, or without one the origin of `Referer`; nil when neither names an http(s) origin (`Origin: null` included).
+    func postedFrom(_ request: Request) -> String? {
+        let origins = request.headers[values: Self.originField]
+        if !origins.isEmpty {
+            guard origins.count == 1 else { return nil }
+            return WebOrigin.of(origins[0])
+        }
+        let referers = request.headers[values: Self.refererField]
+        guard referers.count == 1 else { return nil }
+        return WebOrigin.of(referers[0])
     }
 
     /// The client's method, for logs.

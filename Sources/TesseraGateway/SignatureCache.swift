@@ -19,10 +19,7 @@ final class SignatureCache: Sendable {
     }
 
     private struct Storage: Sendable {
-        var entries: [SHA256Digest: Entry] = [:]
-        /// Insertion order as a ring: the slot at `next` holds the oldest key once the ring is full.
-        var ring: [SHA256Digest?]
-        var next = 0
+        var memory: BoundedMemory<Entry>
         var hits = 0
         var misses = 0
     }
@@ -31,7 +28,7 @@ final class SignatureCache: Sendable {
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
-        storage = Mutex(Storage(ring: Array(repeating: nil, count: max(0, capacity))))
+        storage = Mutex(Storage(memory: BoundedMemory(capacity: capacity)))
     }
 
     /// The cache key of a token.
@@ -42,7 +39,7 @@ final class SignatureCache: Sendable {
     /// The verified token for `key`, if it was verified under the keyring generation still in force.
     func value(for key: SHA256Digest, keyringGeneration: Int) -> VerifiedToken? {
         storage.withLock { storage in
-            if let entry = storage.entries[key], entry.keyringGeneration == keyringGeneration {
+            if let entry = storage.memory[key], entry.keyringGeneration == keyringGeneration {
                 storage.hits += 1
                 return entry.token
             }
@@ -53,31 +50,16 @@ final class SignatureCache: Sendable {
 
     /// Remembers a verified token, dropping the oldest entry when full.
     func insert(_ token: VerifiedToken, for key: SHA256Digest, keyringGeneration: Int) {
-        guard capacity > 0 else { return }
-        storage.withLock { storage in
-            let entry = Entry(token: token, keyringGeneration: keyringGeneration)
-            if storage.entries[key] != nil {
-                storage.entries[key] = entry
-                return
-            }
-            if let oldest = storage.ring[storage.next] { storage.entries[oldest] = nil }
-            storage.ring[storage.next] = key
-            storage.next = (storage.next + 1) % capacity
-            storage.entries[key] = entry
-        }
+        storage.withLock { $0.memory.insert(Entry(token: token, keyringGeneration: keyringGeneration), for: key) }
     }
 
     /// Forgets everything (after a key change, to free what can no longer be used).
     func removeAll() {
-        storage.withLock { storage in
-            storage.entries.removeAll(keepingCapacity: true)
-            storage.ring = Array(repeating: nil, count: capacity)
-            storage.next = 0
-        }
+        storage.withLock { $0.memory.removeAll() }
     }
 
     /// Entries held, hits and misses so far.
     var statistics: (entries: Int, hits: Int, misses: Int) {
-        storage.withLock { ($0.entries.count, $0.hits, $0.misses) }
+        storage.withLock { ($0.memory.count, $0.hits, $0.misses) }
     }
 }

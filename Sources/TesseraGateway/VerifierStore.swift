@@ -13,6 +13,14 @@ final class VerifierStore: Sendable {
         let verifier: Verifier
         /// Increases whenever the set of trusted keys changes, so cached signatures from removed keys are never used.
         let keyringGeneration: Int
+        /// When the signed list in force expires (`exp`); past it (and the leeway) the gateway cannot decide and answers 503.
+        var revocationsExpireAt: Timestamp? = nil
+
+        /// Whether the list in force has expired at `now`: then no revocation is known to be current, so nothing is granted.
+        func revocationsExpired(at now: Timestamp) -> Bool {
+            guard let revocationsExpireAt else { return false }
+            return now > revocationsExpireAt.adding(seconds: verifier.leeway)
+        }
     }
 
     /// A file that could not be loaded, and why.
@@ -90,7 +98,8 @@ final class VerifierStore: Sendable {
         switch source {
         case .file(let path):
             do {
-                loaded = try RevocationSource.readFile(path, required: revocationListRequired, keyring: keyring, memo: memo, notOlderThan: nil)
+                loaded = try RevocationSource.readFile(path, required: revocationListRequired, keyring: keyring, memo: memo, notOlderThan: nil,
+                                                       checks: RevocationSource.Checks(now: .now, leeway: configuration.leeway))
             } catch {
                 throw GatewayError(error.description, hint: error.advice)
             }
@@ -100,8 +109,9 @@ final class VerifierStore: Sendable {
             }
             loaded = fetched
         }
-        let verifier = Verifier(keyring: keyring, revocations: loaded.list, audience: configuration.audience, leeway: configuration.leeway)
-        state = Mutex(State(snapshot: Snapshot(verifier: verifier, keyringGeneration: 0),
+        var verifier = Verifier(keyring: keyring, revocations: loaded.list, audience: configuration.audience, leeway: configuration.leeway)
+        verifier.allowsSignup = configuration.allowsSignup
+        state = Mutex(State(snapshot: Snapshot(verifier: verifier, keyringGeneration: 0, revocationsExpireAt: loaded.expiresAt),
                             revocations: Watched(applied: .some(revocationStamp)),
                             keys: Watched(applied: keyStamps),
                             revocationListSeen: revocationStamp != nil,
@@ -130,9 +140,10 @@ final class VerifierStore: Sendable {
     func reloadIfChanged() -> [Event] {
         var events: [Event] = []
         if let path = watchedPath, let stamp = settled(FileStamp(path: path), in: \.revocations) {
-            let (required, keyring, held) = state.withLock { ($0.revocationListSeen || revocationListRequired, $0.snapshot.verifier.keyring, $0.revocationsIssuedAt) }
+            let (required, snapshot, held) = state.withLock { ($0.revocationListSeen || revocationListRequired, $0.snapshot, $0.revocationsIssuedAt) }
             do {
-                let loaded = try RevocationSource.readFile(path, required: required, keyring: keyring, memo: memo, notOlderThan: held)
+                let loaded = try RevocationSource.readFile(path, required: required, keyring: snapshot.verifier.keyring, memo: memo, notOlderThan: held,
+                                                           checks: Self.checks(snapshot))
                 apply(loaded)
                 state.withLock { state in
                     state.revocations = Watched(applied: stamp)
@@ -152,7 +163,7 @@ final class VerifierStore: Sendable {
                     var verifier = state.snapshot.verifier
                     let generation = state.snapshot.keyringGeneration + (verifier.keyring == keyring ? 0 : 1)
                     verifier.keyring = keyring
-                    state.snapshot = Snapshot(verifier: verifier, keyringGeneration: generation)
+                    state.snapshot = Snapshot(verifier: verifier, keyringGeneration: generation, revocationsExpireAt: state.snapshot.revocationsExpireAt)
                     state.keys = Watched(applied: stamps)
                     state.lastChange = .now
                 }
@@ -168,10 +179,12 @@ final class VerifierStore: Sendable {
     /// Fetches the list from its URL again and swaps it in when it changed; a failure keeps the last good list and is reported.
     func refreshRemote() async -> [Event] {
         guard case .url = source else { return [] }
-        let (keyring, held) = state.withLock { ($0.snapshot.verifier.keyring, $0.revocationsIssuedAt) }
+        let (snapshot, held) = state.withLock { ($0.snapshot, $0.revocationsIssuedAt) }
         do {
-            let loaded = try await source.load(keyring: keyring, memo: memo, notOlderThan: held)
-            let changed = state.withLock { $0.snapshot.verifier.revocations != loaded.list || $0.revocationsIssuedAt != loaded.issuedAt }
+            let loaded = try await source.load(keyring: snapshot.verifier.keyring, memo: memo, notOlderThan: held, checks: Self.checks(snapshot))
+            let changed = state.withLock {
+                $0.snapshot.verifier.revocations != loaded.list || $0.revocationsIssuedAt != loaded.issuedAt || $0.snapshot.revocationsExpireAt != loaded.expiresAt
+            }
             state.withLock { $0.revocations.problem = nil }
             guard changed else { return [] }
             apply(loaded)
@@ -183,12 +196,17 @@ final class VerifierStore: Sendable {
         }
     }
 
+    /// What a new list is checked against: the clock, the leeway, and the list in force (whose revoked keys cannot sign its successor).
+    private static func checks(_ snapshot: Snapshot) -> RevocationSource.Checks {
+        RevocationSource.Checks(now: .now, leeway: snapshot.verifier.leeway, inForce: snapshot.verifier.revocations)
+    }
+
     /// Puts a newly read list in force.
     private func apply(_ loaded: RevocationSource.Loaded) {
         state.withLock { state in
             var verifier = state.snapshot.verifier
             verifier.revocations = loaded.list
-            state.snapshot = Snapshot(verifier: verifier, keyringGeneration: state.snapshot.keyringGeneration)
+            state.snapshot = Snapshot(verifier: verifier, keyringGeneration: state.snapshot.keyringGeneration, revocationsExpireAt: loaded.expiresAt)
             state.revocationsIssuedAt = loaded.issuedAt ?? state.revocationsIssuedAt
             state.lastChange = .now
         }
@@ -224,7 +242,7 @@ final class VerifierStore: Sendable {
         var stamps: [String: FileStamp] = [:]
         if let stamp = FileStamp(path: directory) { stamps["."] = stamp }
         if let names = try? FileSystem.contents(ofDirectory: directory) {
-            for name in names where name.hasSuffix(Keyring.publicKeySuffix) && !name.hasPrefix(".") {
+            for name in KeyFolder.names(in: names, suffix: Keyring.publicKeySuffix).map({ $0 + Keyring.publicKeySuffix }) {
                 if let stamp = FileStamp(path: FileSystem.join(directory, name)) { stamps[name] = stamp }
             }
         }

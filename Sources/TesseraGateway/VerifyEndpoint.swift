@@ -69,12 +69,12 @@ struct VerifyEndpoint: RouterMiddleware {
         let level: Logger.Level
         switch decision {
         case .granted, .missingToken: level = .debug
-        case .denied(let denial): level = denial.reason == .ledgerUnavailable ? .error : .info
+        case .denied(let denial): level = denial.reason.httpStatus == 503 ? .error : .info
         }
         // Building metadata costs more than the decision itself on a cache hit; skip it when the line would be dropped.
         guard context.logger.logLevel <= level else { return }
         var suppressed = 0
-        if case .denied(let denial) = decision, denial.reason == .ledgerUnavailable {
+        if case .denied(let denial) = decision, denial.reason.httpStatus == 503 {
             let admission = outageLog.admit()
             guard admission.allowed else { return }
             suppressed = admission.suppressed
@@ -84,7 +84,7 @@ struct VerifyEndpoint: RouterMiddleware {
         var metadata: Logger.Metadata = [
             "decision.reason": .string(decision.label),
             "request.method": .string(reader.originalMethod(request, trusted: trusted)),
-            "request.path": .string(String(pathOnly(reader.originalURI(request, trusted: trusted)))),
+            "request.path": .string(String(pathOnly((try? reader.originalURI(request, trusted: trusted).get()) ?? "(forwarded-URI headers disagree)"))),
         ]
         switch decision {
         case .granted(let subject, let invitation):
@@ -97,7 +97,7 @@ struct VerifyEndpoint: RouterMiddleware {
             if let id = denial.invitation?.id { metadata["invitation.id"] = .string(id) }
             metadata["decision.detail"] = .string(denial.detail)
             if suppressed > 0 { metadata["log.suppressed"] = .stringConvertible(suppressed) }
-            context.logger.log(level: level, denial.reason == .ledgerUnavailable ? "cannot decide" : "denied", metadata: metadata)
+            context.logger.log(level: level, denial.reason.httpStatus == 503 ? "cannot decide" : "denied", metadata: metadata)
         }
     }
 }

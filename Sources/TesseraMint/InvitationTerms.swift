@@ -39,10 +39,13 @@ public struct InvitationTerms: Sendable, Equatable {
     public var label: String?
     public var audience: String?
     public var issuer: String?
+    /// `--member-for`: how long each membership lasts after it is accepted, in seconds.
+    public var memberFor: Int64?
 
     public init(project: String, role: String, subject: String? = nil, userID: String? = nil, uses: Int? = nil,
                 expiry: Expiry = .standard, notBefore: Timestamp? = nil, anonymous: Bool = false,
-                label: String? = nil, audience: String? = nil, issuer: String? = nil) {
+                label: String? = nil, audience: String? = nil, issuer: String? = nil, memberFor: Int64? = nil) {
+        self.memberFor = memberFor
         self.project = project
         self.role = role
         self.subject = subject
@@ -77,6 +80,18 @@ public struct InvitationTerms: Sendable, Equatable {
         if let subject, !Name.isValidSubject(subject) {
             throw Problem(option: "--for", message: "the subject must be 1-256 bytes without control characters", hint: nil)
         }
+        if let subject, subject.hasPrefix(EmailDomain.claimPrefix) {
+            guard EmailDomain(subject.dropFirst(EmailDomain.claimPrefix.count)) != nil else {
+                throw Problem(option: "--for", message: "\"\(subject)\" is not an email domain of ASCII letters, digits and - in dotted labels",
+                              hint: "for example '*@example.org', or '*@*.example.org' for its subdomains; write an international domain in its xn-- form")
+            }
+            if let uses, uses < 1 {
+                throw Problem(option: "--uses", message: "must be from 1 to 1000000000", hint: nil)
+            }
+        }
+        if let memberFor, !(1...Invitation.maximumMemberFor).contains(memberFor) {
+            throw Problem(option: "--member-for", message: "must be a span from 1s to 100 years, such as 7d", hint: nil)
+        }
         if let userID, !Name.isValidSubject(userID) {
             throw Problem(option: "--uid", message: "the account id must be 1-256 bytes without control characters", hint: nil)
         }
@@ -93,13 +108,21 @@ public struct InvitationTerms: Sendable, Equatable {
             guard (1...1_000_000_000).contains(uses) else {
                 throw Problem(option: "--uses", message: "must be from 1 to 1000000000", hint: "leave it out for unlimited uses")
             }
-            if uses != 1, userID != nil || subject != nil {
+            if uses != 1, userID != nil || (subject != nil && domain == nil) {
                 throw Problem(option: "--uses", message: "an invitation for one person or one account is used once", hint: "drop --uses")
             }
         }
         // The verifier's own rule: a label it would refuse is never minted.
         if let label, !Name.isValidLabel(label) {
             throw Problem(option: "--label", message: "must be 1-\(Name.maximumLabelLength) bytes without control characters other than tab", hint: nil)
+        }
+        // Text shown to people must read as it is: a right-to-left override makes "alice@evil.org"
+        // show as another address. Pages isolate such text anyway (for tokens minted elsewhere).
+        for (option, text) in [("--for", subject), ("--uid", userID), ("--label", label), ("issuer", issuer), ("--audience", audience)] {
+            if let text, Name.containsBidiControls(text) {
+                throw Problem(option: option, message: "holds a bidirectional control character (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F or U+061C), which would make it display as other text",
+                              hint: "remove the invisible direction characters")
+            }
         }
         if let audience, audience.isEmpty || audience.utf8.count > 256 {
             throw Problem(option: "--audience", message: "must be 1-256 bytes", hint: nil)
@@ -111,6 +134,12 @@ public struct InvitationTerms: Sendable, Equatable {
         if let notBefore, let expires, notBefore >= expires {
             throw Problem(option: "--not-before", message: "\(notBefore.rfc3339) is not before the expiry \(expires.rfc3339)", hint: nil)
         }
+    }
+
+    /// The email domain of `--for '*@DOMAIN'`, or nil for a person or an open invitation.
+    public var domain: EmailDomain? {
+        guard let subject, subject.hasPrefix(EmailDomain.claimPrefix) else { return nil }
+        return EmailDomain(subject.dropFirst(EmailDomain.claimPrefix.count))
     }
 
     /// The expiry instant for an invitation minted at `now` (nil for `never`).
@@ -126,7 +155,8 @@ public struct InvitationTerms: Sendable, Equatable {
     public func invitation(id: String, issuedAt now: Timestamp) -> Invitation {
         let issued = Timestamp(seconds: now.seconds)
         return Invitation(id: id, project: project, role: role, issuedAt: issued, notBefore: notBefore,
-                          expiresAt: expiresAt(from: issued), issuer: issuer, audience: audience, subject: subject,
-                          userID: userID, uses: userID != nil ? 1 : uses, anonymous: anonymous, label: label)
+                          expiresAt: expiresAt(from: issued), issuer: issuer, audience: audience, subject: domain == nil ? subject : nil,
+                          userID: userID, uses: userID != nil ? 1 : uses, anonymous: anonymous, label: label,
+                          memberFor: memberFor, domain: domain)
     }
 }

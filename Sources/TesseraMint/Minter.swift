@@ -7,25 +7,35 @@ import TesseraCore
 public struct Minter: Sendable {
     /// The key every token is signed with.
     public let key: SigningKey
+    /// The delegation token carried in every invitation's footer, when `key` is a delegated key (DESIGN §11).
+    public let delegation: String?
     private let footer: [UInt8]
     private let encodedFooter: [UInt8]
+    /// The footer of things only the key itself vouches for (revocation lists, delegations): `kid` alone.
+    private let plainFooter: [UInt8]
+    private let encodedPlainFooter: [UInt8]
 
-    public init(key: SigningKey) {
+    /// A minter signing with `key`; with `delegation`, every invitation carries it beside `kid`.
+    public init(key: SigningKey, delegation: String? = nil) {
         self.key = key
-        footer = Footer.encode(keyID: key.publicKey.id)
+        self.delegation = delegation
+        footer = Footer.encode(keyID: key.publicKey.id, delegation: delegation)
         var encoded = [UInt8(ascii: ".")]
         Base64URL.encode(footer, into: &encoded)
         encodedFooter = encoded
+        plainFooter = Footer.encode(keyID: key.publicKey.id)
+        var plain = [UInt8(ascii: ".")]
+        Base64URL.encode(plainFooter, into: &plain)
+        encodedPlainFooter = plain
     }
 
     /// The token for `invitation`: `v4.public.` + base64url(claims ‖ signature) + `.` + base64url(footer).
     ///
-    /// The audience, when set, is also the implicit assertion, so a verifier that does not
-    /// supply it cannot accept the token.
+    /// The implicit assertion is empty: the audience is the ordinary signed `aud` claim, so any
+    /// PASETO library can check it, and a verifier without an audience refuses a token with one.
     public func mint(_ invitation: Invitation) -> String {
         let message = invitation.claimsJSON()
-        let implicit = invitation.audience.map { Array($0.utf8) } ?? []
-        let signed = SignedToken.signingInput(message: message, footer: footer, implicitAssertion: implicit)
+        let signed = SignedToken.signingInput(message: message, footer: footer, implicitAssertion: [])
         let signature = key.signature(for: signed)
         var token = Array(SignedToken.header.utf8)
         token.reserveCapacity(token.count + (message.count + 64) * 4 / 3 + encodedFooter.count + 4)
@@ -47,13 +57,21 @@ public struct Minter: Sendable {
 }
 
 extension Minter {
-    /// Signs a revocation list for publication (`revoked.paseto`), with the same key and footer as invitations.
+    /// Signs a revocation list for publication (`revoked.paseto`), with the same key as invitations and a footer naming it.
     public func sign(_ list: SignedRevocationList) -> String {
-        let message = list.claimsJSON()
-        let signature = key.signature(for: SignedToken.signingInput(message: message, footer: footer, implicitAssertion: []))
+        signPlain(list.claimsJSON())
+    }
+
+    /// Signs a delegation (DESIGN §11): this minter's key is the root that certifies `delegation.key`.
+    public func sign(_ delegation: Delegation) -> String {
+        signPlain(delegation.claimsJSON())
+    }
+
+    private func signPlain(_ message: [UInt8]) -> String {
+        let signature = key.signature(for: SignedToken.signingInput(message: message, footer: plainFooter, implicitAssertion: []))
         var token = Array(SignedToken.header.utf8)
         Base64URL.encode(message + signature, into: &token)
-        token += encodedFooter
+        token += encodedPlainFooter
         return String(decoding: token, as: UTF8.self)
     }
 }

@@ -3,91 +3,170 @@ import PostgresNIO
 import TesseraCore
 
 extension PostgresLedger {
+    /// One schema step: run inside the migration's transaction, on its connection.
+    typealias Migration = @Sendable (PostgresConnection, Logger) async throws -> Void
+
+    /// The schema, one step per version, oldest first: step `n` brings a database from version `n` to `n + 1`.
+    ///
+    /// To change the schema, write one function that makes the change (like `createTables`) and
+    /// append it here; nothing else: `schemaVersion` follows, `tessera-verify ledger init` runs the
+    /// missing steps in one transaction, and every gateway refuses a database that is not yet at
+    /// this version (fail closed) until it has.
+    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed]
+
     /// The schema this build writes, kept in `tessera_schema` so a later build can migrate the database.
-    public static let schemaVersion = 1
+    public static var schemaVersion: Int { migrations.count }
 
-    /// Serialises first opens from several hosts (`pg_advisory_xact_lock`); the number spells "TSRA".
-    static let schemaLock: Int64 = 0x5453_5241
+    /// Serialises concurrent `ledger init`s of one schema from several hosts (`pg_advisory_xact_lock(key, hashtext(schema))`);
+    /// the number spells "TSRA". Inits of different schemas do not wait for each other: one lock for the whole
+    /// database queued every tenant's init behind the others', past the deadline when many started at once.
+    static let schemaLock: Int32 = 0x5453_5241
 
-    /// Creates the tables of a new database, or migrates an older one, in one transaction; refuses a newer schema.
-    func prepareSchema() async throws(LedgerError) {
-        let location = location
-        let namespace = namespace
-        let version: Int = try await perform { client in
-            let logger = Self.quiet
-            // The common case, a database already at this version, costs two queries and takes no lock.
-            let current = try await client.withConnection { connection in
-                // The table is looked up first: a query naming a missing table fails as it is parsed.
-                var exists = false
-                for try await found in try await connection.query("SELECT to_regclass('tessera_schema') IS NOT NULL", logger: logger).decode(Bool.self) {
-                    exists = found
-                }
-                guard exists else { return nil as Int? }
-                var version: Int?
-                for try await stored in try await connection.query("SELECT MAX(version) FROM tessera_schema", logger: logger).decode(Int32?.self) {
-                    version = stored.map(Int.init)
-                }
-                return version
-            }
-            if current == Self.schemaVersion { return Self.schemaVersion }
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: logger)
-                // The name was checked to be lowercase letters, digits and _ when the ledger was opened.
-                if let namespace { try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: namespace)", logger: logger) }
-                try await connection.query("CREATE TABLE IF NOT EXISTS tessera_schema (version integer NOT NULL)", logger: logger)
-                var version = 0
-                for try await stored in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM tessera_schema", logger: logger).decode(Int32.self) {
-                    version = Int(stored)
-                }
-                if version > Self.schemaVersion { return version }
-                if version < 1 {
-                    // `tessera_invitation` holds one row per invitation, locked by each redemption of it,
-                    // with its use count (so checking `uses` costs one lookup however many accepted);
-                    // `tessera_acceptance` one row per subject who accepted it. The trigger keeps the
-                    // count equal to the rows when rows are deleted, by `prune` or by hand.
-                    try await connection.query("""
-                        CREATE TABLE tessera_invitation (
-                            invitation_id text PRIMARY KEY,
-                            uses_taken integer NOT NULL,
-                            expires_at bigint
-                        )
-                        """, logger: logger)
-                    try await connection.query("""
-                        CREATE TABLE tessera_acceptance (
-                            invitation_id text NOT NULL,
-                            subject text NOT NULL,
-                            project text NOT NULL,
-                            role text NOT NULL,
-                            accepted_at bigint NOT NULL,
-                            expires_at bigint,
-                            use_number integer NOT NULL,
-                            PRIMARY KEY (invitation_id, subject)
-                        )
-                        """, logger: logger)
-                    try await connection.query("""
-                        CREATE FUNCTION tessera_acceptance_uncounted() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN
-                            UPDATE tessera_invitation SET uses_taken = uses_taken - 1 WHERE invitation_id = OLD.invitation_id;
-                            RETURN NULL;
-                        END
-                        $$
-                        """, logger: logger)
-                    try await connection.query("""
-                        CREATE TRIGGER tessera_acceptance_uncounted AFTER DELETE ON tessera_acceptance
-                        FOR EACH ROW EXECUTE FUNCTION tessera_acceptance_uncounted()
-                        """, logger: logger)
-                }
-                // Later schema versions add their steps here: `if version < 2 { … }`.
-                if version < Self.schemaVersion {
-                    try await connection.query("DELETE FROM tessera_schema", logger: logger)
-                    try await connection.query("INSERT INTO tessera_schema (version) VALUES (\(Int32(Self.schemaVersion)))", logger: logger)
-                }
-                return version
-            }
+    /// Version 1: invitations with their use counts, and acceptances.
+    @Sendable private static func createTables(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        // `tessera_invitation` holds one row per invitation, locked by each first use of it,
+        // with its use count (so checking `uses` costs one lookup however many accepted);
+        // `tessera_acceptance` one row per subject who accepted it. The trigger keeps the
+        // count equal to the rows when rows are deleted, by `prune` or by hand.
+        try await connection.query("""
+            CREATE TABLE tessera_invitation (
+                invitation_id text PRIMARY KEY,
+                uses_taken integer NOT NULL,
+                expires_at bigint
+            )
+            """, logger: logger)
+        try await connection.query("""
+            CREATE TABLE tessera_acceptance (
+                invitation_id text NOT NULL,
+                subject text NOT NULL,
+                project text NOT NULL,
+                role text NOT NULL,
+                accepted_at bigint NOT NULL,
+                expires_at bigint,
+                use_number integer NOT NULL,
+                PRIMARY KEY (invitation_id, subject)
+            )
+            """, logger: logger)
+        try await connection.query("""
+            CREATE FUNCTION tessera_acceptance_uncounted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE tessera_invitation SET uses_taken = uses_taken - 1 WHERE invitation_id = OLD.invitation_id;
+                RETURN NULL;
+            END
+            $$
+            """, logger: logger)
+        try await connection.query("""
+            CREATE TRIGGER tessera_acceptance_uncounted AFTER DELETE ON tessera_acceptance
+            FOR EACH ROW EXECUTE FUNCTION tessera_acceptance_uncounted()
+            """, logger: logger)
+    }
+
+    /// The version in `tessera_schema`, read without writing or locking: 0 when the table does not exist.
+    static func storedVersion(on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        // The table is looked up first: a query naming a missing table fails as it is parsed.
+        var exists = false
+        for try await found in try await connection.query("SELECT to_regclass('tessera_schema') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = found
+        }
+        guard exists else { return 0 }
+        var version = 0
+        for try await stored in try await connection.query("SELECT COALESCE(MAX(version), 0) FROM tessera_schema", logger: logger).decode(Int32.self) {
+            version = Int(stored)
+        }
+        return version
+    }
+
+    /// The schema version in the database: 0 when there is none.
+    func storedVersion() async throws(LedgerError) -> Int {
+        try await perform { client in
+            try await client.withConnection { connection in try await Self.storedVersion(on: connection, logger: Self.quiet) }
+        }
+    }
+
+    /// Fails unless the schema is at this build's version; reads only.
+    func requireCurrentSchema() async throws(LedgerError) {
+        let version = try await storedVersion()
+        let place = namespace.map { " (schema \($0))" } ?? ""
+        if version == 0 {
+            throw .schemaNotReady("\(location)\(place): no tessera ledger tables in this database")
+        }
+        if version < Self.schemaVersion {
+            throw .schemaNotReady("\(location)\(place): ledger schema version \(version) is older than this tessera's \(Self.schemaVersion)")
         }
         if version > Self.schemaVersion {
-            throw .unavailable("\(location): written by a newer tessera (schema \(version); this one knows \(Self.schemaVersion))")
+            throw .unavailable("\(location)\(place): written by a newer tessera (schema \(version); this one knows \(Self.schemaVersion))")
         }
+    }
+
+    /// Creates the tables of a new database, or runs the missing steps of an older one, in one transaction; refuses a newer schema.
+    func initializeSchema() async throws(LedgerError) -> SchemaChange {
+        let namespace = namespace
+        let before: Int = try await perform { client in
+            let logger = Self.quiet
+            return try await client.withTransaction(logger: logger) { connection in
+                // Without a namespace, the tables go to the first schema of the default search path.
+                let schema = namespace ?? ""
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock), hashtext(COALESCE(NULLIF(\(schema), ''), current_schema(), '')))", logger: logger)
+                // The name was checked to be lowercase letters, digits and _ when the ledger was opened.
+                if let namespace { try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: namespace)", logger: logger) }
+                let version = try await Self.storedVersion(on: connection, logger: logger)
+                guard version < Self.schemaVersion else { return version }
+                try await connection.query("CREATE TABLE IF NOT EXISTS tessera_schema (version integer NOT NULL)", logger: logger)
+                for step in Self.migrations[version...] { try await step(connection, logger) }
+                try await connection.query("DELETE FROM tessera_schema", logger: logger)
+                try await connection.query("INSERT INTO tessera_schema (version) VALUES (\(Int32(Self.schemaVersion)))", logger: logger)
+                return version
+            }
+        }
+        if before > Self.schemaVersion {
+            throw .unavailable("\(location): written by a newer tessera (schema \(before); this one knows \(Self.schemaVersion))")
+        }
+        return SchemaChange(before: before, after: Self.schemaVersion)
+    }
+}
+
+extension PostgresLedger {
+    /// Schema 2 (issue 14): each row keeps when its membership ends (`--member-for`), so `ledger prune` can remove ended ones without the token.
+    @Sendable static func addMembershipEnd(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("ALTER TABLE tessera_acceptance ADD COLUMN member_until bigint", logger: logger)
+    }
+}
+
+extension PostgresLedger {
+    /// Schema 3 (issue 14): the new-membership feed, its counter, and how far each `--on-join` destination has acknowledged it.
+    ///
+    /// A sequence would not do: its numbers are taken before commit, so a follower reading
+    /// `id > last` could pass over a row that commits later with a smaller id. The one-row
+    /// counter is updated by each new membership and stays locked until its COMMIT, so ids are
+    /// handed out in commit order. That serialises the commits of new memberships (not of
+    /// repeat visits) across every gateway sharing the database.
+    @Sendable static func addMembershipFeed(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            CREATE TABLE tessera_event (
+                id bigint PRIMARY KEY,
+                invitation_id text NOT NULL,
+                subject text NOT NULL,
+                project text NOT NULL,
+                role text NOT NULL,
+                accepted_at bigint NOT NULL,
+                expires_at bigint,
+                member_until bigint,
+                created_account boolean NOT NULL
+            )
+            """, logger: logger)
+        try await connection.query("""
+            CREATE TABLE tessera_event_counter (
+                single boolean PRIMARY KEY DEFAULT true CHECK (single),
+                last_id bigint NOT NULL
+            )
+            """, logger: logger)
+        try await connection.query("INSERT INTO tessera_event_counter (single, last_id) VALUES (true, 0)", logger: logger)
+        try await connection.query("""
+            CREATE TABLE tessera_event_delivery (
+                sink text PRIMARY KEY,
+                delivered_through bigint NOT NULL
+            )
+            """, logger: logger)
     }
 }
 
@@ -97,6 +176,33 @@ extension PostgresLedger {
         try await perform { client in
             try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet)
             return ()
+        }
+    }
+
+    /// The first column of every row of one query, as text: for tests that inspect the database.
+    func strings(_ sql: String) async throws(LedgerError) -> [String?] {
+        try await perform { client in
+            var values: [String?] = []
+            for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet).decode(String?.self) {
+                values.append(value)
+            }
+            return values
+        }
+    }
+
+    /// Runs `body` while another transaction holds the row lock of `invitation` (`SELECT … FOR UPDATE`): for tests of what waits for it.
+    func whileLocking<T: Sendable>(invitation: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: Self.quiet)
+            let result: Result<T, any Error>
+            do {
+                try await connection.query("SELECT 1 FROM tessera_invitation WHERE invitation_id = \(invitation) FOR UPDATE", logger: Self.quiet)
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            try await connection.query("ROLLBACK", logger: Self.quiet)
+            return try result.get()
         }
     }
 }

@@ -1,47 +1,59 @@
 import Logging
 import PostgresNIO
+import Synchronization
 import TesseraCore
 
 /// The shared ledger: one PostgreSQL database used by verifiers on several machines.
 ///
-/// Each redemption is one transaction. It first creates or locks the invitation's row in
-/// `tessera_invitation` (`INSERT … ON CONFLICT DO UPDATE … RETURNING uses_taken` takes the row
-/// lock either way and reads the use count), so redemptions of one invitation are serialised
-/// across every host while those of different invitations run in parallel; then it finds the
-/// subject's earlier row, or inserts a new one and counts it, and commits. Only after `COMMIT`
-/// returns is anything granted.
+/// A subject who already accepted is found by one plain `SELECT` (autocommit, no row lock, no
+/// transaction id, nothing written, no WAL flush): a member's repeat requests, from any number
+/// of gateways, run in parallel and cost one round trip. Only a first use writes: `BEGIN`, one
+/// statement that locks the invitation's row in `tessera_invitation` and takes a use if one is
+/// left (`INSERT … ON CONFLICT DO UPDATE … WHERE uses_taken < limit`) and inserts the subject's
+/// row, then `COMMIT`. Redemptions of one invitation are serialised across every host by that
+/// row lock; those of different invitations run in parallel. Only after `COMMIT` returns is
+/// anything granted.
+///
+/// **The answer is what was committed.** The statement also returns the transaction's id. If
+/// the answer to `COMMIT` never arrives (the connection drops, the deadline passes), the
+/// ledger asks the database, on another connection, what became of that transaction
+/// (`pg_xact_status`): committed is a grant, rolled back is "nothing granted", in progress is
+/// asked again. So a grant is never reported as a failure, and a retried `uid` signup never
+/// meets its own first attempt as "already created".
 ///
 /// Connections come from a pool (`PostgresClient`). Every operation has a deadline: a database
 /// that cannot be reached, or that fails, is reported as `LedgerError.unavailable` and never as
 /// a grant. The pool reconnects by itself when the database is back. The password is never
 /// logged or put in an error message.
-public final class PostgresLedger: Ledger {
+public final class PostgresLedger: Ledger, MembershipFeed {
     /// Where the ledger is, with the password hidden.
-    public let location: String
-    private let client: PostgresClient
+    public var location: String { settings.redacted }
+    let client: PostgresClient
     private let runner: Task<Void, Never>
     private let deadline: Duration
-    let namespace: String?
+    var namespace: String? { settings.namespace }
+    /// Where and how to connect: the pool, and the resolution of a lost COMMIT answer, which connects on its own.
+    private let settings: PostgresSettings
     private let logger = PostgresLedger.quiet
     /// Queries are not logged: their parameters hold subjects.
     static let quiet = Logger(label: "tessera.ledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Opens the ledger at `url` (`postgres://user:password@host:port/database?sslmode=…`), creating or migrating its schema.
+    /// Opens the ledger at `url` (`postgres://user:password@host:port/database?sslmode=…`).
     ///
+    /// With `.initialize` the schema is created or migrated; otherwise it must already be at
+    /// `schemaVersion` (`schemaNotReady` if it is missing or older) and nothing is written.
     /// `deadline` bounds each operation, connecting included: past it the operation fails as
-    /// unavailable. `namespace`, when given, is a PostgreSQL schema (created if missing) that holds
-    /// the tables instead of the role's default one: several ledgers can then share a database.
-    public static func open(url: String, namespace: String? = nil, deadline: Duration = defaultDeadline) async throws(LedgerError) -> PostgresLedger {
-        var settings = try PostgresSettings(url: url)
-        if let namespace {
-            guard !namespace.isEmpty, namespace.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-                throw .unavailable("\(settings.redacted): namespace \"\(namespace)\" is not lowercase letters, digits and _")
-            }
-            settings.namespace = namespace
-        }
-        let ledger = PostgresLedger(settings: settings, deadline: deadline)
+    /// unavailable. `namespace`, when given, is a PostgreSQL schema that holds the tables instead
+    /// of the role's default one: several ledgers can then share a database.
+    public static func open(url: String, namespace: String? = nil, deadline: Duration = defaultDeadline,
+                            access: LedgerAccess = .readWrite) async throws(LedgerError) -> PostgresLedger {
+        let ledger = try PostgresLedger(url: url, namespace: namespace, deadline: deadline)
         do {
-            try await ledger.prepareSchema()
+            if access == .initialize {
+                _ = try await ledger.initializeSchema()
+            } else {
+                try await ledger.requireCurrentSchema()
+            }
         } catch {
             ledger.close()
             throw error
@@ -49,15 +61,44 @@ public final class PostgresLedger: Ledger {
         return ledger
     }
 
-    /// Opens a ledger from a URL, as `LedgerLocation.open()` asks for one: the function a program registers with `LedgerLocation.registerPostgresOpener(_:)`.
-    @Sendable public static func opener(url: String) async throws(LedgerError) -> any Ledger {
-        try await open(url: url)
+    /// `tessera-verify ledger init`: creates or migrates the schema; returns the versions before and after.
+    public static func initialize(url: String, namespace: String? = nil, deadline: Duration = defaultDeadline) async throws(LedgerError) -> SchemaChange {
+        let ledger = try PostgresLedger(url: url, namespace: namespace, deadline: deadline)
+        defer { ledger.close() }
+        return try await ledger.initializeSchema()
+    }
+
+    /// The schema version in the database, read without writing: 0 when there is none.
+    public static func storedSchemaVersion(url: String, namespace: String? = nil, deadline: Duration = defaultDeadline) async throws(LedgerError) -> Int {
+        let ledger = try PostgresLedger(url: url, namespace: namespace, deadline: deadline)
+        defer { ledger.close() }
+        return try await ledger.storedVersion()
+    }
+
+    /// Opens a ledger from a URL, as `LedgerLocation` asks for one: what `tessera-verify` registers with `LedgerLocation.registerPostgres`.
+    @Sendable public static func opener(url: String, access: LedgerAccess) async throws(LedgerError) -> any Ledger {
+        try await open(url: url, access: access)
+    }
+
+    /// Creates or migrates the schema at `url`: what `tessera-verify` registers for `ledger init`.
+    @Sendable public static func initializer(url: String) async throws(LedgerError) -> SchemaChange {
+        try await initialize(url: url)
+    }
+
+    private convenience init(url: String, namespace: String?, deadline: Duration) throws(LedgerError) {
+        var settings = try PostgresSettings(url: url)
+        if let namespace {
+            guard PostgresSettings.isPlainName(namespace) else {
+                throw .unavailable("\(settings.redacted): namespace \"\(namespace)\" is not lowercase letters, digits and _")
+            }
+            settings.namespace = namespace
+        }
+        self.init(settings: settings, deadline: deadline)
     }
 
     private init(settings: PostgresSettings, deadline: Duration) {
-        location = settings.redacted
+        self.settings = settings
         self.deadline = deadline
-        namespace = settings.namespace
         client = PostgresClient(configuration: settings.configuration(connectTimeout: min(deadline, Self.connectTimeout)), eventLoopGroup: Self.eventLoops)
         let client = client
         runner = Task { await client.run() }
@@ -68,22 +109,123 @@ public final class PostgresLedger: Ledger {
     /// The ledger's own event loop, for every PostgreSQL connection of the process.
     ///
     /// Not NIO's shared group: touching that one first would stop the gateway from sizing it.
-    private static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Closes the pool's connections; later operations fail as unavailable.
     public func close() {
         runner.cancel()
     }
 
-    /// Records the acceptance, or finds the earlier one, in one transaction; returns after COMMIT.
+    /// Grants a subject who already accepted by a plain read; records a first use in one transaction, returning after COMMIT.
     public func redeem(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
-        let outcome: Result<Redemption, LedgerError> = try await perform { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                try await Self.apply(request, on: connection, logger: logger)
+        let new = request.acceptance
+        let earlier = try await perform { [logger] client in
+            try await Self.earlier(new, on: client.query(Self.earlierQuery(new), logger: logger))
+        }
+        if let (acceptance, taken) = earlier {
+            if request.isSignup { throw .alreadySignedUp(acceptance) }
+            return Redemption(acceptance: acceptance, isNew: false, usesTaken: taken)
+        }
+        return try await write(request)
+    }
+
+    /// Writes a first use: BEGIN, the statement, COMMIT; if COMMIT's answer is lost, finds out what became of it.
+    private func write(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
+        let attempt = CommitAttempt()
+        let result = await Deadline.race(deadline) { [client, logger] in
+            try await client.withConnection { connection in
+                try await Self.transaction(request, on: connection, attempt: attempt, logger: logger)
             }
         }
-        // Here the transaction has committed (or, for a refusal, rolled nothing back that mattered).
-        return try outcome.get()
+        switch result {
+        case .success(let outcome):
+            return try outcome.get()
+        case .failure(let error):
+            guard let (transaction, granted) = attempt.abandon() else {
+                // COMMIT was not sent, and now never will be: the transaction cannot commit.
+                throw Self.unavailable(error, location: location, deadline: deadline)
+            }
+            return try await resolve(transaction: transaction, granted: granted, isSignup: request.isSignup, after: error)
+        }
+    }
+
+    /// What a transaction whose COMMIT was sent has become, asked until `deadline` on another connection.
+    ///
+    /// Once the transaction is no longer in progress, the row decides, not the status alone: after a
+    /// crash, a transaction id whose records never reached the disk can be given again to another
+    /// transaction, which may commit. So the subject's row is read with its `xmin`: written by this
+    /// transaction, it is this grant; written by another, it is that one's (the same subject again);
+    /// absent, nothing was granted.
+    ///
+    /// Each try opens a connection of its own rather than asking the pool: right after a leased
+    /// connection was cut, PostgresNIO's pool (1.33) sometimes never served the next request (one
+    /// try in ten in `CommitAmbiguityTests`, a full minute each), and each try is bounded on its own,
+    /// so one that hangs is given up and made again while the deadline lasts.
+    private func resolve(transaction: UInt64, granted: Redemption, isSignup: Bool, after error: any Error) async throws(LedgerError) -> Redemption {
+        enum Found: Sendable {
+            case inProgress
+            case row((writer: String, acceptance: Acceptance, taken: Int)?)
+        }
+        let start = ContinuousClock.now
+        let new = granted.acceptance
+        var lastProblem = Self.unavailable(error, location: location, deadline: deadline).failure ?? "\(error)"
+        while ContinuousClock.now - start < deadline {
+            let remaining = deadline - (ContinuousClock.now - start)
+            let limit = min(remaining, Self.resolutionTryLimit)
+            let found = await Deadline.race(limit) { [settings, logger] in
+                try await Self.withLoneConnection(settings, logger: logger) { connection in
+                    var status: String?
+                    for try await found in try await connection.query("SELECT pg_xact_status('\(unescaped: String(transaction))'::xid8)", logger: logger)
+                        .decode(String?.self) {
+                        status = found
+                    }
+                    // NULL: a transaction too old for the database to remember.
+                    if status == "in progress" { return Found.inProgress }
+                    var row: (String, Acceptance, Int)?
+                    for try await found in try await connection.query("""
+                        SELECT a.xmin::text, a.invitation_id, a.subject, a.project, a.role, a.accepted_at, a.expires_at, a.member_until, i.uses_taken
+                        FROM tessera_acceptance a JOIN tessera_invitation i ON i.invitation_id = a.invitation_id
+                        WHERE a.invitation_id = \(new.invitationID) AND a.subject = \(new.subject)
+                        """, logger: logger).decode((String, String, String, String, String, Int64, Int64?, Int64?, Int32).self) {
+                        row = (found.0, Self.acceptance((found.1, found.2, found.3, found.4, found.5, found.6, found.7)), Int(found.8))
+                    }
+                    return Found.row(row)
+                }
+            }
+            switch found {
+            case .success(.inProgress):
+                try? await Task.sleep(for: .milliseconds(20))
+            case .success(.row(nil)):
+                throw .unavailable("\(location): the connection was lost during COMMIT and the transaction did not commit; nothing was granted")
+            case .success(.row(let (writer, earlier, taken)?)):
+                // xmin is the 32-bit transaction id.
+                if writer == String(transaction & 0xFFFF_FFFF) { return granted }
+                if isSignup { throw .alreadySignedUp(earlier) }
+                return Redemption(acceptance: earlier, isNew: false, usesTaken: taken)
+            case .failure(let problem):
+                lastProblem = Self.unavailable(problem, location: location, deadline: limit).failure ?? "\(problem)"
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw .unavailable("\(lastProblem) (the answer to COMMIT was lost and the database could not be asked what became of it within \(deadline); nothing was granted, but the row may exist: the same subject again will be granted without a new use)")
+    }
+
+    /// How long one try of `resolve` may take before it is given up and made again.
+    static let resolutionTryLimit: Duration = .seconds(5)
+
+    /// Runs `body` on a new connection, outside the pool, and closes it.
+    private static func withLoneConnection<T: Sendable>(_ settings: PostgresSettings, logger: Logger,
+                                                        _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(on: eventLoops.next(), configuration: settings.connectionConfiguration(connectTimeout: connectTimeout),
+                                                              id: 0, logger: logger).get()
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Every acceptance, optionally of one project, oldest first (by invitation, then use, within a second).
@@ -126,53 +268,227 @@ public final class PostgresLedger: Ledger {
         }
     }
 
+    /// Removes (or lists) the rows of memberships that ended before `cutoff`; their uses are given back (trigger).
+    public func pruneEndedMemberships(before cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> [Acceptance] {
+        let limit = Self.storedExpiry(cutoff)
+        return try await perform(listing: true) { [logger] client in
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await Self.rows(connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM tessera_acceptance WHERE member_until < \(limit) ORDER BY accepted_at, invitation_id, use_number FOR UPDATE",
+                    logger: logger))
+                if !dryRun { try await connection.query("DELETE FROM tessera_acceptance WHERE member_until < \(limit)", logger: logger) }
+                return rows
+            }
+        }
+    }
+
     // MARK: - Redemption
 
-    private static let columns = "invitation_id, subject, project, role, accepted_at, expires_at"
+    private static let columns = "invitation_id, subject, project, role, accepted_at, expires_at, member_until"
 
-    private static func apply(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws -> Result<Redemption, LedgerError> {
+    /// The subject's committed row with its invitation's use count: one statement, no lock, nothing written.
+    private static func earlierQuery(_ new: Acceptance) -> PostgresQuery {
+        """
+        SELECT a.invitation_id, a.subject, a.project, a.role, a.accepted_at, a.expires_at, a.member_until, i.uses_taken
+        FROM tessera_acceptance a JOIN tessera_invitation i ON i.invitation_id = a.invitation_id
+        WHERE a.invitation_id = \(new.invitationID) AND a.subject = \(new.subject)
+        """
+    }
+
+    private static func earlier(_ new: Acceptance, on rows: PostgresRowSequence) async throws -> (Acceptance, Int)? {
+        var found: (Acceptance, Int)?
+        for try await row in rows.decode((String, String, String, String, Int64, Int64?, Int64?, Int32).self) {
+            found = (acceptance((row.0, row.1, row.2, row.3, row.4, row.5, row.6)), Int(row.7))
+        }
+        return found
+    }
+
+    /// The transaction of a first use. The transaction id and the grant are put in `attempt` before COMMIT is sent.
+    private static func transaction(_ request: RedemptionRequest, on connection: PostgresConnection, attempt: CommitAttempt,
+                                    logger: Logger) async throws -> Result<Redemption, LedgerError> {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let (outcome, transaction) = try await apply(request, on: connection, logger: logger)
+            guard case .success(let redemption) = outcome, redemption.isNew, let transaction else {
+                // Nothing of this transaction is needed: a refusal, or a row another one committed.
+                try await connection.query("ROLLBACK", logger: logger)
+                return outcome
+            }
+            guard attempt.committing(transaction, redemption) else {
+                // The caller gave up (its deadline passed) and answered "nothing granted": so it must be.
+                try await connection.query("ROLLBACK", logger: logger)
+                throw LedgerError.unavailable("abandoned after the deadline")
+            }
+            try await connection.query("COMMIT", logger: logger)
+            return outcome
+        } catch {
+            if !attempt.isCommitting { _ = try? await connection.query("ROLLBACK", logger: logger) }
+            throw error
+        }
+    }
+
+    /// Takes a use and inserts the row in one statement; returns the outcome and the transaction's id.
+    private static func apply(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws
+        -> (Result<Redemption, LedgerError>, UInt64?) {
         let new = request.acceptance
         let expiry = new.expiresAt.map(storedExpiry)
-        // Creates the invitation's row or locks it, and reads its use count: until COMMIT, other
-        // redemptions of this invitation, from any host, wait here.
-        var taken = 0
-        for try await count in try await connection.query("""
-            INSERT INTO tessera_invitation (invitation_id, uses_taken, expires_at) VALUES (\(new.invitationID), 0, \(expiry))
-            ON CONFLICT (invitation_id) DO UPDATE SET uses_taken = tessera_invitation.uses_taken
-            RETURNING uses_taken
-            """, logger: logger).decode(Int32.self) {
-            taken = Int(count)
-        }
-        for try await row in try await connection.query(
-            "SELECT \(unescaped: columns) FROM tessera_acceptance WHERE invitation_id = \(new.invitationID) AND subject = \(new.subject)",
-            logger: logger
-        ).decode((String, String, String, String, Int64, Int64?).self) {
-            let earlier = acceptance(row)
-            if request.isSignup { return .failure(.alreadySignedUp(earlier)) }
-            return .success(Redemption(acceptance: earlier, isNew: false, usesTaken: taken))
-        }
-        if let limit = request.maximumUses, taken >= limit { return .failure(.usedUp(allowed: limit)) }
-        // The row and the count together; the trigger `tessera_acceptance_uncounted` gives a use back when a row is deleted.
-        try await connection.query("""
-            WITH added AS (
-                INSERT INTO tessera_acceptance (invitation_id, subject, project, role, accepted_at, expires_at, use_number)
-                VALUES (\(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds), \(expiry), \(Int32(taken + 1)))
-                RETURNING invitation_id
+        let limit = request.maximumUses.map { Int32(clamping: $0) }
+        if let limit, limit <= 0 { return (.failure(.usedUp(allowed: Int(limit))), nil) }
+        // `counted` creates the invitation's row, or locks it and takes a use if one is left: until
+        // COMMIT, other first uses of this invitation, from any host, wait here. `added` inserts the
+        // subject's row numbered with that use. A subject committed meanwhile by another gateway
+        // conflicts there: the use is given back by rolling back.
+        var use: Int32?, locked = false, transaction: UInt64?
+        for try await row in try await connection.query("""
+            WITH counted AS (
+                INSERT INTO tessera_invitation AS i (invitation_id, uses_taken, expires_at) VALUES (\(new.invitationID), 1, \(expiry))
+                ON CONFLICT (invitation_id) DO UPDATE SET uses_taken = i.uses_taken + 1
+                WHERE \(limit)::integer IS NULL OR i.uses_taken < \(limit)::integer
+                RETURNING uses_taken
+            ), added AS (
+                INSERT INTO tessera_acceptance (invitation_id, subject, project, role, accepted_at, expires_at, use_number, member_until)
+                SELECT \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds), \(expiry), uses_taken,
+                       \(new.memberUntil.map(storedExpiry)) FROM counted
+                ON CONFLICT (invitation_id, subject) DO NOTHING
+                RETURNING use_number
             )
-            UPDATE tessera_invitation SET uses_taken = uses_taken + 1 WHERE invitation_id IN (SELECT invitation_id FROM added)
+            SELECT (SELECT use_number FROM added), EXISTS (SELECT 1 FROM counted), pg_current_xact_id()::text
+            """, logger: logger).decode((Int32?, Bool, String).self) {
+            (use, locked, transaction) = (row.0, row.1, UInt64(row.2))
+        }
+        if let use {
+            // The feed's event in the same transaction as the row: both commit, or neither.
+            try await recordEvent(request, on: connection, logger: logger)
+            return (.success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use))), transaction)
+        }
+        // No row added: the subject was committed since the first read, or no use is left. A new
+        // statement sees what committed meanwhile (READ COMMITTED).
+        if let (found, taken) = try await earlier(new, on: connection.query(earlierQuery(new), logger: logger)) {
+            if request.isSignup { return (.failure(.alreadySignedUp(found)), nil) }
+            return (.success(Redemption(acceptance: found, isNew: false, usesTaken: taken)), nil)
+        }
+        guard !locked, let limit else {
+            throw LedgerError.unavailable("the invitation's use was counted but its row was not added")
+        }
+        return (.failure(.usedUp(allowed: Int(limit))), nil)
+    }
+
+    /// Writes the feed's event for a new membership, last in its transaction: the counter row stays locked until COMMIT, so ids follow commit order.
+    private static func recordEvent(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws {
+        let new = request.acceptance
+        try await connection.query("""
+            WITH next AS (UPDATE tessera_event_counter SET last_id = last_id + 1 RETURNING last_id)
+            INSERT INTO tessera_event (id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account)
+            SELECT last_id, \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds),
+                   \(new.expiresAt.map(storedExpiry)), \(new.memberUntil.map(storedExpiry)), \(request.isSignup) FROM next
             """, logger: logger)
-        return .success(Redemption(acceptance: new, isNew: true, usesTaken: taken + 1))
+    }
+
+    // MARK: - The membership feed
+
+    public func events(after id: Int64, limit: Int) async throws(LedgerError) -> [MembershipEvent] {
+        try await perform(listing: true) { [logger] client in
+            var events: [MembershipEvent] = []
+            let rows = try await client.query("""
+                SELECT id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account
+                FROM tessera_event WHERE id > \(id) ORDER BY id LIMIT \(Int64(limit))
+                """, logger: logger)
+            for try await row in rows.decode((Int64, String, String, String, String, Int64, Int64?, Int64?, Bool).self) {
+                let acceptance = Acceptance(invitationID: row.1, subject: row.2, project: row.3, role: row.4, acceptedAt: Timestamp(seconds: row.5),
+                                            expiresAt: row.6.map { Timestamp(seconds: $0) }, memberUntil: row.7.map { Timestamp(seconds: $0) })
+                events.append(MembershipEvent(id: row.0, acceptance: acceptance, createdAccount: row.8))
+            }
+            return events
+        }
+    }
+
+    public func latestEventID() async throws(LedgerError) -> Int64 {
+        try await perform(listing: true) { [logger] client in
+            var latest: Int64 = 0
+            for try await id in try await client.query("SELECT COALESCE(MAX(id), 0)::bigint FROM tessera_event", logger: logger).decode(Int64.self) { latest = id }
+            return latest
+        }
+    }
+
+    public func deliveredThrough(_ sink: String) async throws(LedgerError) -> Int64? {
+        try await perform(listing: true) { [logger] client in
+            var through: Int64?
+            for try await id in try await client.query("SELECT delivered_through FROM tessera_event_delivery WHERE sink = \(sink)", logger: logger)
+                .decode(Int64.self) { through = id }
+            return through
+        }
+    }
+
+    public func markDelivered(_ sink: String, through id: Int64) async throws(LedgerError) {
+        try await perform { [logger] client in
+            try await client.query("""
+                INSERT INTO tessera_event_delivery (sink, delivered_through) VALUES (\(sink), \(id))
+                ON CONFLICT (sink) DO UPDATE SET delivered_through = GREATEST(tessera_event_delivery.delivered_through, excluded.delivered_through)
+                """, logger: logger)
+            return ()
+        }
+    }
+
+    public func pruneEvents(acceptedBefore cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> EventPruning {
+        // Ids grow in commit order (the counter's row lock), so an id at or below every sink's mark is
+        // committed and delivered everywhere. Read once and bound, so that the counts and the deletes agree
+        // (marks only move forward). No sink at all: nothing awaits the events.
+        let (through, counts) = try await perform(listing: true) { [logger] client in
+            var through = Int64.max
+            for try await mark in try await client.query("SELECT MIN(delivered_through) FROM tessera_event_delivery", logger: logger).decode(Int64?.self) {
+                through = mark ?? .max
+            }
+            var removable = 0, held = 0, newestHeld: Int64 = 0
+            for try await (r, h, n) in try await client.query("""
+                SELECT (count(*) FILTER (WHERE id <= \(through)))::bigint, (count(*) FILTER (WHERE id > \(through)))::bigint, COALESCE(MAX(id), 0)::bigint
+                FROM tessera_event WHERE accepted_at < \(cutoff.seconds)
+                """, logger: logger).decode((Int64, Int64, Int64).self) {
+                (removable, held, newestHeld) = (Int(r), Int(h), n)
+            }
+            var waiting: [EventPruning.Mark] = []
+            if held > 0 {
+                for try await (sink, mark) in try await client.query(
+                    "SELECT sink, delivered_through FROM tessera_event_delivery WHERE delivered_through < \(newestHeld) ORDER BY delivered_through, sink",
+                    logger: logger).decode((String, Int64).self) {
+                    waiting.append(EventPruning.Mark(sink: sink, deliveredThrough: mark))
+                }
+            }
+            return (through, EventPruning(removed: removable, undelivered: held, waitingFor: waiting))
+        }
+        guard !dryRun else { return counts }
+        // In batches, oldest first, each its own statement: a first prune of a long-grown feed neither holds
+        // locks for long nor outlives the deadline as one transaction that is rolled back every time.
+        var removed = 0
+        while true {
+            let deleted = try await perform(listing: true) { [logger] client in
+                var count = 0
+                for try await deleted in try await client.query("""
+                    WITH gone AS (
+                        DELETE FROM tessera_event WHERE id IN (
+                            SELECT id FROM tessera_event WHERE accepted_at < \(cutoff.seconds) AND id <= \(through) ORDER BY id LIMIT \(EventPruning.batch))
+                        RETURNING 1)
+                    SELECT count(*)::bigint FROM gone
+                    """, logger: logger).decode(Int64.self) {
+                    count = Int(deleted)
+                }
+                return count
+            }
+            removed += deleted
+            if deleted < EventPruning.batch { break }
+        }
+        return EventPruning(removed: removed, undelivered: counts.undelivered, waitingFor: counts.waitingFor)
     }
 
     private static func rows(_ sequence: PostgresRowSequence) async throws -> [Acceptance] {
         var result: [Acceptance] = []
-        for try await row in sequence.decode((String, String, String, String, Int64, Int64?).self) { result.append(acceptance(row)) }
+        for try await row in sequence.decode((String, String, String, String, Int64, Int64?, Int64?).self) { result.append(acceptance(row)) }
         return result
     }
 
-    private static func acceptance(_ row: (String, String, String, String, Int64, Int64?)) -> Acceptance {
+    static func acceptance(_ row: (String, String, String, String, Int64, Int64?, Int64?)) -> Acceptance {
         Acceptance(invitationID: row.0, subject: row.1, project: row.2, role: row.3,
-                   acceptedAt: Timestamp(seconds: row.4), expiresAt: row.5.map { Timestamp(seconds: $0) })
+                   acceptedAt: Timestamp(seconds: row.4), expiresAt: row.5.map { Timestamp(seconds: $0) },
+                   memberUntil: row.6.map { Timestamp(seconds: $0) })
     }
 
     /// An expiry as stored: whole seconds, rounded up so a row is never pruned before its invitation expires.
@@ -216,5 +532,46 @@ public final class PostgresLedger: Ledger {
             return .unavailable("\(location): \(error.code)")
         }
         return .unavailable("\(location): \(error)")
+    }
+}
+
+/// Whether a first use's transaction may still commit: the transaction and its caller agree on it under one lock.
+///
+/// The transaction announces COMMIT (with its id and the grant it makes) before sending it; a
+/// caller whose deadline passed abandons the attempt. Whichever comes first wins: an abandoned
+/// transaction rolls back instead of committing, so "nothing granted" stays true; a transaction
+/// already committing is asked after (`pg_xact_status`).
+final class CommitAttempt: Sendable {
+    private enum State: Sendable {
+        case working
+        case abandoned
+        case committing(UInt64, Redemption)
+    }
+
+    private let state = Mutex(State.working)
+
+    /// Announces COMMIT; false if the caller has abandoned the attempt (then roll back).
+    func committing(_ transaction: UInt64, _ redemption: Redemption) -> Bool {
+        state.withLock { state in
+            guard case .working = state else { return false }
+            state = .committing(transaction, redemption)
+            return true
+        }
+    }
+
+    /// Gives up on the attempt: nil if COMMIT was not announced (and now never will be), else what was committing.
+    func abandon() -> (UInt64, Redemption)? {
+        state.withLock { state in
+            if case .committing(let transaction, let redemption) = state { return (transaction, redemption) }
+            state = .abandoned
+            return nil
+        }
+    }
+
+    var isCommitting: Bool {
+        state.withLock { state in
+            if case .committing = state { return true }
+            return false
+        }
     }
 }

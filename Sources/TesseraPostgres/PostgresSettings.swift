@@ -55,10 +55,23 @@ struct PostgresSettings: Sendable {
                     }
                     encryption = known
                 }
+            case "schema":
+                // Several ledgers in one database, each in a PostgreSQL schema of its own.
+                let name = item.value ?? ""
+                guard PostgresSettings.isPlainName(name) else {
+                    throw .unavailable("\(redacted): schema=\(name) is not lowercase letters, digits and _")
+                }
+                namespace = name
             default:
-                throw .unavailable("\(redacted): unknown parameter \(item.name) (only sslmode is understood)")
+                throw .unavailable("\(redacted): unknown parameter \(item.name) (only sslmode and schema are understood)")
             }
         }
+    }
+
+    /// A name safe to put in SQL unquoted: 1-63 lowercase ASCII letters, digits and _, not starting with a digit.
+    static func isPlainName(_ name: String) -> Bool {
+        guard (1...63).contains(name.utf8.count), let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// The pool's configuration: a few connections, connecting within `connectTimeout`.
@@ -72,14 +85,27 @@ struct PostgresSettings: Sendable {
         return configuration
     }
 
-    private var tls: PostgresClient.Configuration.TLS {
+    /// One connection's configuration, outside any pool, with the same server, schema and encryption.
+    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        let connectionTLS: PostgresConnection.Configuration.TLS
+        if let context = tlsContext { connectionTLS = .require(try NIOSSLContext(configuration: context)) } else { connectionTLS = .disable }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        if let namespace { configuration.options.additionalStartupParameters = [("search_path", namespace)] }
+        return configuration
+    }
+
+    /// The TLS settings for `encryption`, or nil when nothing is encrypted.
+    private var tlsContext: TLSConfiguration? {
         var context = TLSConfiguration.makeClientConfiguration()
         switch encryption {
-        case .disable: return .disable
+        case .disable: return nil
         case .require: context.certificateVerification = .none
         case .verifyCA: context.certificateVerification = .noHostnameVerification
         case .verifyFull: context.certificateVerification = .fullVerification
         }
-        return .require(context)
+        return context
     }
+
+    private var tls: PostgresClient.Configuration.TLS { tlsContext.map { .require($0) } ?? .disable }
 }

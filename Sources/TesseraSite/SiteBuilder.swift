@@ -4,10 +4,13 @@ import TesseraCore
 public struct SiteBuilder: Sendable {
     public let publisher: SitePublisher
     public let verifier: Verifier
+    /// Whether every valid invitation gets a slide (`slides = true`); without it, only folders that have one already keep it up to date.
+    public var slides: Bool
 
-    public init(publisher: SitePublisher, verifier: Verifier) {
+    public init(publisher: SitePublisher, verifier: Verifier, slides: Bool = false) {
         self.publisher = publisher
         self.verifier = verifier
+        self.slides = slides
     }
 
     /// What a build did.
@@ -21,7 +24,7 @@ public struct SiteBuilder: Sendable {
     public func invitationIDs() throws(FileError) -> [String] {
         let folder = FileSystem.join(publisher.site.out, "i")
         guard FileSystem.isDirectory(folder) else { return [] }
-        return try FileSystem.contents(ofDirectory: folder).filter { Name.isValidInvitationID($0) && FileSystem.isDirectory(FileSystem.join(folder, $0)) }
+        return try FileSystem.contents(ofDirectory: folder).filter { Name.isMintedInvitationID($0) && FileSystem.isDirectory(FileSystem.join(folder, $0)) }
     }
 
     /// Removes what an interrupted run left in `out/`: temporary files (`.NAME.tmp-…`) and unfinished
@@ -33,6 +36,11 @@ public struct SiteBuilder: Sendable {
         let pages = FileSystem.join(site.out, "i")
         var folders = [site.out, pages, FileSystem.join(site.out, ".well-known/tessera")]
         folders += try invitationIDs().map { FileSystem.join(pages, $0) }
+        let shortPages = FileSystem.join(site.out, "s")
+        if FileSystem.isDirectory(shortPages) {
+            folders.append(shortPages)
+            folders += try FileSystem.contents(ofDirectory: shortPages).filter { ShortCode.isValid($0) }.map { FileSystem.join(shortPages, $0) }
+        }
         var removed = 0
         for folder in folders where FileSystem.isDirectory(folder) {
             try site.checkContained(folder)
@@ -50,6 +58,26 @@ public struct SiteBuilder: Sendable {
         return removed
     }
 
+    /// Removes the short link pages (`out/s/<code>/`) that none of the invitation folders `ids` (from
+    /// `invitationIDs()`) names any more (one deleted by hand, say): each would send its readers to a missing
+    /// page. Returns how many.
+    @discardableResult
+    public func sweepOrphanedShortPages(keeping ids: [String]) throws(FileError) -> Int {
+        let site = publisher.site
+        let shortPages = FileSystem.join(site.out, "s")
+        guard FileSystem.isDirectory(shortPages) else { return 0 }
+        let named = Set(ids.compactMap { site.shortCode(of: $0) })
+        var removed = 0
+        for code in try FileSystem.contents(ofDirectory: shortPages) where ShortCode.isValid(code) && !named.contains(code) {
+            let folder = site.shortLinkFolder(code)
+            guard FileSystem.isDirectory(folder) else { continue }
+            try site.checkContained(folder)
+            try FileSystem.removeTree(folder)
+            removed += 1
+        }
+        return removed
+    }
+
     /// Rebuilds one invitation's folder; returns whether it is still valid, or nil if there is no token a trusted key verifies.
     public func rebuild(_ id: String, at now: Timestamp) throws(FileError) -> Bool? {
         guard let path = publisher.site.tokenFile(id),
@@ -58,7 +86,9 @@ public struct SiteBuilder: Sendable {
         guard let verified = try? verifier.verifySignature(bytes), verified.invitation.id == id else { return nil }
         do {
             let invitation = try verifier.authorize(verified, at: now)
-            try publisher.publish(invitation, token: String(decoding: bytes, as: UTF8.self))
+            let folder = publisher.site.invitationFolder(id)
+            let slide = slides || FileSystem.exists(FileSystem.join(folder, "slide.png"))
+            try publisher.publish(invitation, token: String(decoding: bytes, as: UTF8.self), slide: slide, shortCode: publisher.site.shortCode(of: id))
             try FileSystem.remove(publisher.site.withdrawnToken(id))
             return true
         } catch let denial as Denial {

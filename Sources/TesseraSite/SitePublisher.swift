@@ -13,41 +13,80 @@ public struct SitePublisher: Sendable {
         self.renderer = renderer
     }
 
-    /// The QR code for an invitation: its page's address when `base_url` is set, else nil.
+    /// The error correction of every QR code written: medium, readable with a sixth of it damaged.
+    public static let qrErrorCorrection = QRCode.ErrorCorrection.medium
+
+    /// The QR code for an invitation: its page's address when `base_url` is set, else nil (also
+    /// when the address is too long for any QR code; `qrCodeProblem(for:)` says which).
     public func qrCode(for invitation: Invitation) -> QRCode? {
-        guard let url = renderer.pageURL(for: invitation.id) else { return nil }
-        return try? QRCode(text: url, errorCorrection: .medium)
+        guard let url = renderer.pageURL(for: invitation) else { return nil }
+        return try? QRCode(text: url, errorCorrection: Self.qrErrorCorrection)
     }
 
-    /// Writes a valid invitation's folder: `token`, `qr.svg` (when there is an address to encode) and `index.html`.
+    /// Why an invitation's page has no QR code, in words, or nil when it has one.
+    public func qrCodeProblem(for invitation: Invitation) -> String? {
+        guard let url = renderer.pageURL(for: invitation) else { return "the page has no public address until base_url is set" }
+        let limit = QRCode.maximumBytes(errorCorrection: Self.qrErrorCorrection)
+        guard url.utf8.count > limit else { return nil }
+        return "the page's address is \(url.utf8.count) bytes long, too long for a QR code (at most \(limit) bytes)"
+    }
+
+    /// Writes a valid invitation's folder: `token`, `qr.svg` (when there is an address to encode) and `index.html`;
+    /// with `slide`, also `slide.svg` and `slide.png`; with a `shortCode`, also `short` (the code) and the short
+    /// link's page `out/s/<code>/index.html`.
     ///
     /// A new folder is written under a temporary name and renamed into place, so a reader (or
     /// a crash) sees no folder or a complete one, with one rename instead of one per file. An
-    /// existing folder (`tessera build`) has each file replaced atomically.
-    public func publish(_ invitation: Invitation, token: String) throws(FileError) {
+    /// existing folder (`tessera build`) has each file replaced atomically. The short page is
+    /// written after the folder, so it never leads to a page that is not there yet.
+    public func publish(_ invitation: Invitation, token: String, slide: Bool = false, shortCode: String? = nil) throws(FileError) {
         let folder = site.invitationFolder(invitation.id)
         try site.checkContained(folder)
         let svg = qrCode(for: invitation).map(SiteRenderer.qrSVG)
-        let files: [(name: String, contents: [UInt8])] = [
+        let page = renderer.invitationPage(invitation, token: token, qrSVG: svg, shortCode: shortCode)
+        var files: [(name: String, contents: [UInt8])] = [
             ("token", Array((token + "\n").utf8)),
-            ("index.html", Array(renderer.invitationPage(invitation, token: token, qrSVG: svg).utf8)),
+            ("index.html", Array(page.utf8)),
         ] + (svg.map { [("qr.svg", Array($0.utf8))] } ?? [])
+        if slide, let drawn = renderer.slide(invitation, shortCode: shortCode) {
+            files.append(("slide.svg", Array(drawn.svg().utf8)))
+            files.append(("slide.png", drawn.png()))
+        }
+        if let shortCode { files.append(("short", Array((shortCode + "\n").utf8))) }
         if FileSystem.exists(folder) {
             for file in files {
                 try FileSystem.writeAtomically(FileSystem.join(folder, file.name), contents: file.contents, durable: false)
             }
-            return
+        } else {
+            let staging = FileSystem.join(FileSystem.directoryName(of: folder), ".new-" + invitation.id)
+            try FileSystem.removeTree(staging)
+            try FileSystem.makeDirectory(staging)
+            for file in files {
+                try FileSystem.createExclusive(FileSystem.join(staging, file.name), contents: file.contents, mode: 0o644, durable: false)
+            }
+            try FileSystem.rename(staging, to: folder)
         }
-        let staging = FileSystem.join(FileSystem.directoryName(of: folder), ".new-" + invitation.id)
-        try FileSystem.removeTree(staging)
-        try FileSystem.makeDirectory(staging)
-        for file in files {
-            try FileSystem.createExclusive(FileSystem.join(staging, file.name), contents: file.contents, mode: 0o644, durable: false)
+        if let shortCode, let target = renderer.pageURL(for: invitation) {
+            try publishShortPage(shortCode, pageURL: target)
         }
-        try FileSystem.rename(staging, to: folder)
     }
 
-    /// Replaces an expired or revoked invitation's page by one saying so; its token and QR code leave what gets published.
+    /// Writes `out/s/<code>/index.html`, the short link's page leading to `pageURL`.
+    public func publishShortPage(_ code: String, pageURL: String) throws(FileError) {
+        precondition(ShortCode.isValid(code), "a short code is checked before it names a folder")
+        let folder = site.shortLinkFolder(code)
+        try site.checkContained(folder)
+        try FileSystem.makeDirectory(FileSystem.directoryName(of: folder))
+        try FileSystem.makeDirectory(folder)
+        try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.shortPage(pageURL: pageURL).utf8), durable: false)
+    }
+
+    /// Whether a short code is free: no page at `out/s/<code>/` yet.
+    public func isShortCodeFree(_ code: String) -> Bool {
+        !FileSystem.existsWithoutFollowing(site.shortLinkFolder(code))
+    }
+
+    /// Replaces an expired or revoked invitation's page by one saying so; its token, QR code, slide and short link's page leave what gets published.
     ///
     /// The token moves to `withdrawn/<id>.token` (mode 0600, outside `out/`), so `tessera list`
     /// still knows the invitation and a later build can restore the page if the revocation is undone.
@@ -62,8 +101,14 @@ public struct SitePublisher: Sendable {
             try FileSystem.writeAtomically(kept, contents: token + [0x0a], mode: 0o600)
         }
         try FileSystem.writeAtomically(FileSystem.join(folder, "index.html"), contents: Array(renderer.invalidPage(invitation, reason: reason).utf8), durable: false)
-        try FileSystem.remove(FileSystem.join(folder, "token"))
-        try FileSystem.remove(FileSystem.join(folder, "qr.svg"))
+        for name in ["token", "qr.svg", "slide.svg", "slide.png"] {
+            try FileSystem.remove(FileSystem.join(folder, name))
+        }
+        // The code stays in `short`, so a build after the revocation is undone can bring the page back.
+        if let code = site.shortCode(of: invitation.id) {
+            try site.checkContained(site.shortLinkFolder(code))
+            try FileSystem.removeTree(site.shortLinkFolder(code))
+        }
     }
 
     /// Writes `out/index.html` and `out/i/index.html`.

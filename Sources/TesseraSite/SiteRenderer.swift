@@ -13,7 +13,6 @@ public struct SiteRenderer: Sendable {
     /// The site's settings (base URL, join URL…).
     public let settings: Settings
     private let library: MustacheLibrary
-    private let contentSecurityPolicy: String
 
     /// Why the templates could not be loaded.
     public struct TemplateError: Error, CustomStringConvertible {
@@ -57,21 +56,57 @@ public struct SiteRenderer: Sendable {
             throw TemplateError(description: String(describing: error))
         }
         self.library = library
-        contentSecurityPolicy = Self.policy(joinURL: settings.joinURL)
     }
 
-    /// The public address of an invitation's page, when `base_url` is set.
+    /// The public address of an invitation's page, when `base_url` is set, with `{project}` and `{jti}` filled in.
+    ///
+    /// Every URL written anywhere (page, QR code, `--json`, email, CSP) comes from here or from
+    /// `joinURL(for:)`, so none of them carries a placeholder raw.
+    public func pageURL(for invitation: Invitation) -> String? {
+        guard let base = settings.baseURL else { return nil }
+        var filled = Self.fill(base, project: invitation.project, id: invitation.id)
+        if !filled.hasSuffix("/") { filled += "/" }
+        return filled + "i/" + invitation.id + "/"
+    }
+
+    /// The page address from an id alone: nil when `base_url` has a `{project}` this cannot fill.
     public func pageURL(for id: String) -> String? {
-        guard var base = settings.baseURL else { return nil }
+        guard let base = settings.baseURL, !base.contains("{project}") else { return nil }
+        var filled = Self.fill(base, project: "", id: id)
+        if !filled.hasSuffix("/") { filled += "/" }
+        return filled + "i/" + id + "/"
+    }
+
+    /// The public address of an invitation's short link page, `<base_url>s/<code>/`, when `base_url` is set,
+    /// with `{project}` and `{jti}` filled in as in `pageURL(for:)`.
+    public func shortURL(for code: String, invitation: Invitation) -> String? {
+        guard let base = settings.baseURL else { return nil }
+        var filled = Self.fill(base, project: invitation.project, id: invitation.id)
+        if !filled.hasSuffix("/") { filled += "/" }
+        return filled + "s/" + code + "/"
+    }
+
+    /// The short link's address from the code alone: nil when `base_url` has a placeholder this cannot fill.
+    public func shortURL(for code: String) -> String? {
+        guard var base = settings.baseURL, !base.contains("{project}"), !base.contains("{jti}") else { return nil }
         if !base.hasSuffix("/") { base += "/" }
-        return base + "i/" + id + "/"
+        return base + "s/" + code + "/"
+    }
+
+    /// A short link as people type it: no `https://`, no trailing slash.
+    public static func typedLink(_ url: String) -> String {
+        var text = url.hasPrefix("https://") ? String(url.dropFirst(8)) : url
+        if text.hasSuffix("/") { text.removeLast() }
+        return text
     }
 
     /// The join endpoint for an invitation, with `{project}` and `{jti}` filled in (both are URL-safe names).
     public func joinURL(for invitation: Invitation) -> String? {
-        settings.joinURL.map {
-            $0.replacingOccurrences(of: "{project}", with: invitation.project).replacingOccurrences(of: "{jti}", with: invitation.id)
-        }
+        settings.joinURL.map { Self.fill($0, project: invitation.project, id: invitation.id) }
+    }
+
+    private static func fill(_ template: String, project: String, id: String) -> String {
+        template.replacingOccurrences(of: "{project}", with: project).replacingOccurrences(of: "{jti}", with: id)
     }
 
     /// The link page of a valid invitation, with the token in the Join form and the QR code inline.
@@ -80,15 +115,23 @@ public struct SiteRenderer: Sendable {
     }
 
     /// The same page with the QR code's SVG (`qrSVG(_:)`) already drawn, so that `qr.svg` can reuse it.
-    public func invitationPage(_ invitation: Invitation, token: String, qrSVG svg: String?) -> String {
+    ///
+    /// With a `shortCode`, the page shows the short link, and prints it as the link to type.
+    public func invitationPage(_ invitation: Invitation, token: String, qrSVG svg: String?, shortCode: String? = nil) -> String {
         var context = Self.describe(invitation)
         context["token"] = token
-        context["joinURL"] = joinURL(for: invitation)
-        context["pageURL"] = pageURL(for: invitation.id)
+        let join = joinURL(for: invitation)
+        context["joinURL"] = join
+        context["pageURL"] = pageURL(for: invitation)
+        if let short = shortCode.flatMap({ shortURL(for: $0, invitation: invitation) }) {
+            context["shortURL"] = short
+            context["shortLink"] = Self.typedLink(short)
+        }
+        context["printLink"] = context["shortLink"] ?? context["pageURL"]
         if let svg {
             context["qrSVG"] = svg.hasPrefix("<svg ") ? "<svg class=\"qr\" " + svg.dropFirst(5) : svg
         }
-        return render("invitation", context)
+        return render("invitation", context, joinURL: join)
     }
 
     /// The QR code drawn as the page and `qr.svg` show it.
@@ -96,29 +139,49 @@ public struct SiteRenderer: Sendable {
         qr.svg(moduleSize: 8, border: 4, title: "QR code of this invitation's link")
     }
 
+    /// The page of a short link, `out/s/<code>/index.html`: a meta refresh and a plain link to the
+    /// invitation's page, no script, nothing about the invitation (and never its token).
+    public func shortPage(pageURL: String) -> String {
+        render("short", ["pageURL": pageURL], joinURL: nil)
+    }
+
+    /// The slide of a valid invitation, when it has a page address to put in its QR code.
+    public func slide(_ invitation: Invitation, shortCode: String?) -> Slide? {
+        guard let page = pageURL(for: invitation) else { return nil }
+        return Slide(Slide.Content(
+            project: invitation.project, label: invitation.label, pageURL: page,
+            shortURL: shortCode.flatMap { shortURL(for: $0, invitation: invitation) }, expires: invitation.expiresAt.map(Self.humanTime)))
+    }
+
     /// The page of an invitation that expired or was revoked: no token, no form, no QR code.
     public func invalidPage(_ invitation: Invitation, reason: String) -> String {
         var context = Self.describe(invitation)
         context["reason"] = reason
-        return render("invalid", context)
+        return render("invalid", context, joinURL: nil)
     }
 
     /// `out/index.html`: a neutral page that lists nothing.
-    public func indexPage() -> String { render("index", [:]) }
+    public func indexPage() -> String { render("index", [:], joinURL: nil) }
 
     /// `out/i/index.html`: empty, so a host that lists folders shows nothing.
-    public func listingPage() -> String { render("listing", [:]) }
+    public func listingPage() -> String { render("listing", [:], joinURL: nil) }
 
     /// The plain-text and HTML bodies of an invitation email.
     public func emailBodies(_ invitation: Invitation) -> (text: String, html: String) {
         var context = Self.describe(invitation)
-        context["link"] = pageURL(for: invitation.id)
-        return (render("email-text", context), render("email-html", context))
+        context["link"] = pageURL(for: invitation)
+        let html = render("email-html", context, joinURL: nil)
+        // Plain text has no <bdi>: text with a direction control goes inside an isolate (FSI … PDI) instead.
+        for key in ["label", "audienceText"] {
+            if let text = context[key] as? String { context[key] = InvitationEmail.isolated(text) }
+        }
+        return (render("email-text", context, joinURL: nil), html)
     }
 
-    private func render(_ name: String, _ context: [String: Any]) -> String {
+    /// Renders a template; its CSP allows posting to `joinURL` (this invitation's, placeholders filled) or nowhere.
+    private func render(_ name: String, _ context: [String: Any], joinURL: String?) -> String {
         var context = context
-        context["csp"] = contentSecurityPolicy
+        context["csp"] = Self.policy(joinURL: joinURL)
         context["style"] = DefaultTemplates.style
         context["script"] = DefaultTemplates.copyScript
         return library.render(context, withTemplate: name) ?? ""
@@ -142,6 +205,10 @@ public struct SiteRenderer: Sendable {
         }
         if let subject = invitation.subject {
             context["audienceText"] = subject
+        } else if let domain = invitation.domain {
+            context["audienceText"] = domain.subdomains
+                ? "anyone signed in with an address at a subdomain of \(domain.domain)"
+                : "anyone with an \(domain.domain) address"
         } else if let uid = invitation.userID {
             context["audienceText"] = "one new account (\(uid))"
         } else if invitation.anonymous {
@@ -151,6 +218,9 @@ public struct SiteRenderer: Sendable {
         }
         if let uses = invitation.effectiveUses {
             context["usesText"] = uses == 1 ? "once" : "up to \(uses) people"
+        }
+        if let seconds = invitation.memberFor {
+            context["memberForText"] = "ends \(TimeSpan.words(seconds)) after you join"
         }
         return context
     }
@@ -163,10 +233,7 @@ public struct SiteRenderer: Sendable {
 
     /// A policy that allows only the page's own inline style and script (by hash) and posting to the join endpoint.
     static func policy(joinURL: String?) -> String {
-        func hash(_ text: String) -> String {
-            "'sha256-" + Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString() + "'"
-        }
-        var policy = "default-src 'none'; style-src \(hash(DefaultTemplates.style)); script-src \(hash(DefaultTemplates.copyScript)); img-src data:; base-uri 'none'"
+        var policy = fixedPolicy
         if let joinURL, let origin = origin(of: joinURL) {
             policy += "; form-action \(origin)"
         } else {
@@ -174,6 +241,13 @@ public struct SiteRenderer: Sendable {
         }
         return policy
     }
+
+    private static let fixedPolicy: String = {
+        func hash(_ text: String) -> String {
+            "'sha256-" + Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString() + "'"
+        }
+        return "default-src 'none'; style-src \(hash(DefaultTemplates.style)); script-src \(hash(DefaultTemplates.copyScript)); img-src data:; base-uri 'none'"
+    }()
 
     static func origin(of url: String) -> String? {
         guard let scheme = url.range(of: "://") else { return nil }

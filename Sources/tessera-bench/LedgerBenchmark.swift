@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TesseraCore
+import TesseraSQLite
 
 /// Durable redemptions per second through `SQLiteLedger`, with 1 and with 32 concurrent clients,
 /// beside fsyncs per second on the same disk: a redemption is granted only after its commit

@@ -37,7 +37,7 @@ if wanted("ledger") {
 if wanted("postgres") {
     print("")
     do {
-        try await PostgresBenchmark.run().forEach { print($0) }
+        try await PostgresBenchmark.run(rounds: quick ? 3 : 5, quick: quick).forEach { print($0) }
     } catch {
         print("postgres: failed: \(error)")
     }

@@ -22,13 +22,22 @@ extension KeyStore.Error {
             return CommandLineError("key name \"\(name)\": \(why)", hint: "choose another with --name")
         case .publicKeyMismatch(let path):
             return CommandLineError("\(path): the public half does not match the secret seed; refusing the key")
+        case .missingPublicKey(let secret, let publicFile):
+            return CommandLineError("\(secret) has no public key \(publicFile): verifiers would accept nothing it signs; refusing to sign with it", hints: [
+                "if a key creation was interrupted, write the public key back: openssl pkey -in \(secret) -pubout -out \(publicFile)",
+                "if the key was retired on purpose, remove \(secret) as well",
+            ])
         }
     }
 }
 
 extension KeyStore {
     /// Runs a store operation, turning its error into the command-line form.
+    ///
+    /// Every command that reads the keys folder comes through here, so this is where the files
+    /// every reader skips (names that are not key names) are warned about, once.
     func run<T>(_ body: (KeyStore) throws(KeyStore.Error) -> T) throws(CommandLineError) -> T {
+        KeyFolderWarnings.warn(about: directory)
         do {
             return try body(self)
         } catch {

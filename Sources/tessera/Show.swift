@@ -23,17 +23,19 @@ struct Show: AsyncParsableCommand {
         var verdict: Result<Invitation, Denial>
         var claims: JSONValue?
         var keyID: KeyID?
+        var delegation: VerifiedDelegation?
         do {
             let verified = try verifier.verifySignature(bytes)
             claims = verified.invitation.claims
             keyID = verified.keyID
+            delegation = verified.delegation
             verdict = Result { () throws(Denial) in try verifier.authorize(verified, at: now) }
         } catch {
             verdict = .failure(error)
             // Shown for diagnosis only, and labelled as untrusted.
-            if let parsed = try? SignedToken(parsing: bytes) {
+            if let parsed = try? SignedToken(parsing: bytes, maximumFooterLength: Footer.maximumDelegatedLength) {
                 claims = try? JSONParser(maxDepth: 16).parse(parsed.message)
-                keyID = try? Footer.keyID(in: parsed.footer)
+                keyID = (try? Footer.parse(parsed.footer))?.keyID
             }
         }
         let trusted: Bool
@@ -44,6 +46,7 @@ struct Show: AsyncParsableCommand {
                 ("valid", .bool(trusted && (try? verdict.get()) != nil)),
                 ("signature", .string(trusted ? "valid" : "unverified")),
                 ("key", keyID.map { .string($0.rawValue) } ?? .null),
+                ("delegation", delegation.map { .string($0.delegation.name) } ?? .null),
                 ("claims", claims ?? .null),
             ]
             if case .failure(let denial) = verdict {
@@ -52,7 +55,11 @@ struct Show: AsyncParsableCommand {
             }
             Terminal.line(String(decoding: JSONValue.object(members).serialized(), as: UTF8.self))
         } else {
-            if let keyID { Terminal.line(pad("key") + keyID.rawValue + (verifier.keyring[keyID] == nil ? " (not trusted here)" : "")) }
+            if let keyID, let delegation {
+                Terminal.line(pad("key") + keyID.rawValue + " (delegated: \(delegation.delegation.name), signed by root \(delegation.signer))")
+            } else if let keyID {
+                Terminal.line(pad("key") + keyID.rawValue + (verifier.keyring[keyID] == nil ? " (not trusted here)" : ""))
+            }
             Terminal.line(pad("signature") + (trusted ? "valid" : "NOT VERIFIED: the claims below cannot be trusted"))
             if let members = claims?.objectMembers {
                 for (name, value) in members {

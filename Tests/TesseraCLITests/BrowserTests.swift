@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// A generated page opened from disk in headless Chromium: it renders, its QR code scans, a hostile label does not run, and nothing is fetched.
-@Suite struct BrowserTests {
-    @Test func pageRendersOfflineAndAHostileLabelStaysText() async throws { try await offThePool { try self.pageRendersOfflineAndAHostileLabelStaysTextBody() } }
+@Suite(.offThePool) struct BrowserTests {
+    @Test func pageRendersOfflineAndAHostileLabelStaysText() throws { try pageRendersOfflineAndAHostileLabelStaysTextBody() }
     private func pageRendersOfflineAndAHostileLabelStaysTextBody() throws {
         guard let browser = ExternalTool(name: "chromium", package: "chromium").require(),
               ExternalTool(name: "zbarimg", package: "zbar-tools").require() != nil else { return }

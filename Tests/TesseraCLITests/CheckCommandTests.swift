@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// Each exit code of `tessera-verify check` (DESIGN §5), on the built binary.
-@Suite struct CheckCommandTests {
-    @Test func grantedExitsZeroFromArgumentAndFromStandardInput() async throws { try await offThePool { try self.grantedExitsZeroFromArgumentAndFromStandardInputBody() } }
+@Suite(.offThePool) struct CheckCommandTests {
+    @Test func grantedExitsZeroFromArgumentAndFromStandardInput() throws { try grantedExitsZeroFromArgumentAndFromStandardInputBody() }
     private func grantedExitsZeroFromArgumentAndFromStandardInputBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let byArgument = try Binary.verify("check", site.token, in: site.folder.url)
@@ -23,7 +24,7 @@ import Testing
         #expect(twoNewlines.status == 10, "only one trailing newline is allowed")
     }
 
-    @Test func exit2ForUsageAndConfigurationErrors() async throws { try await offThePool { try self.exit2ForUsageAndConfigurationErrorsBody() } }
+    @Test func exit2ForUsageAndConfigurationErrors() throws { try exit2ForUsageAndConfigurationErrorsBody() }
     private func exit2ForUsageAndConfigurationErrorsBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let badFlag = try Binary.verify("check", "--frobnicate", site.token, in: site.folder.url)
@@ -50,7 +51,7 @@ import Testing
         #expect(missingList.status == 2, "an explicitly named list that is missing is an error, not an empty list")
     }
 
-    @Test func exit10ForAMalformedToken() async throws { try await offThePool { try self.exit10ForAMalformedTokenBody() } }
+    @Test func exit10ForAMalformedToken() throws { try exit10ForAMalformedTokenBody() }
     private func exit10ForAMalformedTokenBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let result = try Binary.verify("check", "--json", site.token + "=", in: site.folder.url)
@@ -59,7 +60,7 @@ import Testing
         #expect(!result.stdout.contains(site.token) && !result.stderr.contains(site.token))
     }
 
-    @Test func exit11ForABadSignatureAndForAnUnknownKey() async throws { try await offThePool { try self.exit11ForABadSignatureAndForAnUnknownKeyBody() } }
+    @Test func exit11ForABadSignatureAndForAnUnknownKey() throws { try exit11ForABadSignatureAndForAnUnknownKeyBody() }
     private func exit11ForABadSignatureAndForAnUnknownKeyBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         let other = try MintedSite("--project", "talk", "--role", "viewer")
@@ -76,7 +77,7 @@ import Testing
         #expect(bad.json?["reason"] as? String == "bad_signature")
     }
 
-    @Test func exit12ForExpiredAndNotYetValidWithLeeway() async throws { try await offThePool { try self.exit12ForExpiredAndNotYetValidWithLeewayBody() } }
+    @Test func exit12ForExpiredAndNotYetValidWithLeeway() throws { try exit12ForExpiredAndNotYetValidWithLeewayBody() }
     private func exit12ForExpiredAndNotYetValidWithLeewayBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer", "--expires", "2h", "--not-before", "2026-01-01T00:00:00Z")
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3 * 3600))
@@ -92,7 +93,7 @@ import Testing
         #expect(try Binary.verify("check", "--at", withinLeeway, "--leeway", "10s", site.token, in: site.folder.url).status == 12)
     }
 
-    @Test func exit13WhenTheListIsEditedByHand() async throws { try await offThePool { try self.exit13WhenTheListIsEditedByHandBody() } }
+    @Test func exit13WhenTheListIsEditedByHand() throws { try exit13WhenTheListIsEditedByHandBody() }
     private func exit13WhenTheListIsEditedByHandBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 0)
@@ -107,7 +108,7 @@ import Testing
         #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 13)
     }
 
-    @Test func exit14ForAnotherSubjectProjectOrAudience() async throws { try await offThePool { try self.exit14ForAnotherSubjectProjectOrAudienceBody() } }
+    @Test func exit14ForAnotherSubjectProjectOrAudience() throws { try exit14ForAnotherSubjectProjectOrAudienceBody() }
     private func exit14ForAnotherSubjectProjectOrAudienceBody() throws {
         let targeted = try MintedSite("--project", "lab", "--role", "viewer", "--for", "alice@example.org", "--audience", "gw")
         let ok = try Binary.verify("check", "--json", "--subject", "alice@example.org", "--project", "lab", "--audience", "gw",
@@ -121,9 +122,14 @@ import Testing
         #expect(wrongProject.status == 14)
         let wrongAudience = try Binary.verify("check", "--audience", "elsewhere", targeted.token, in: targeted.folder.url)
         #expect(wrongAudience.status == 14)
+        // A verifier without an audience refuses a token that carries one, and says how to set it.
+        let noAudience = try Binary.verify("check", "--subject", "alice@example.org", targeted.token, in: targeted.folder.url)
+        #expect(noAudience.status == 14)
+        #expect(noAudience.stderr.contains("denied (not_for_audience)"), "\(noAudience.stderr)")
+        #expect(noAudience.stderr.contains("tessera: hint: set --audience or audience in tessera.toml"), "\(noAudience.stderr)")
     }
 
-    @Test func helpExistsForEveryCommandAndOption() async throws { try await offThePool { try self.helpExistsForEveryCommandAndOptionBody() } }
+    @Test func helpExistsForEveryCommandAndOption() throws { try helpExistsForEveryCommandAndOptionBody() }
     private func helpExistsForEveryCommandAndOptionBody() throws {
         let commands: [(String, [String])] = [
             ("tessera", []), ("tessera", ["mint"]), ("tessera", ["show"]), ("tessera", ["keys"]),
@@ -150,8 +156,8 @@ import Testing
 }
 
 /// Settings a verifier takes from the site's tessera.toml when no flag gives them (DESIGN §5, issue 6).
-@Suite struct VerifierSettingsTests {
-    @Test func ledgerAndAudienceComeFromTesseraToml() async throws { try await offThePool { try self.ledgerAndAudienceComeFromTesseraTomlBody() } }
+@Suite(.offThePool) struct VerifierSettingsTests {
+    @Test func ledgerAndAudienceComeFromTesseraToml() throws { try ledgerAndAudienceComeFromTesseraTomlBody() }
     private func ledgerAndAudienceComeFromTesseraTomlBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "audience = \"gw.example.org\"\nledger = \"sqlite:elsewhere/ledger.sqlite\"\n")
@@ -179,6 +185,6 @@ import Testing
         try site.write("tessera.toml", "ledger = \"mysql://nope\"\n")
         let bad = try Binary.verify("check", "--redeem", "--subject", "carol@example.org", token, in: site.url)
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("tessera.toml: ledger:"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("tessera.toml:1: ledger \"mysql://nope\" is not sqlite:PATH"), "\(bad.stderr)")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// Writes stay inside the site folder, and an interrupted `tessera build` never leaves a part of a file where a whole one belongs.
-@Suite struct FileSafetyTests {
+@Suite(.offThePool) struct FileSafetyTests {
     /// A site with a symbolic link at `link` (relative to the site) pointing to a folder outside it.
     private func siteLinking(_ link: String) throws -> (site: TemporaryFolder, outside: TemporaryFolder) {
         let site = try TemporaryFolder()
@@ -19,7 +20,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty, "\(what): wrote outside the site")
     }
 
-    @Test func linksOutOfTheSiteAreRefusedForWrites() async throws { try await offThePool { try self.linksOutOfTheSiteAreRefusedForWritesBody() } }
+    @Test func linksOutOfTheSiteAreRefusedForWrites() throws { try linksOutOfTheSiteAreRefusedForWritesBody() }
     private func linksOutOfTheSiteAreRefusedForWritesBody() throws {
         do {
             let (site, outside) = try siteLinking("out")
@@ -37,6 +38,7 @@ import Testing
         }
         do {
             let (site, outside) = try siteLinking("outbox")
+            try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")
             let mint = try Binary.tessera("mint", "--project", "p", "--role", "r", "--for", "alice@example.org", "--email", in: site.url)
             try expectRefused(mint, outside, "mint --email with outbox/ linked out")
         }
@@ -67,7 +69,7 @@ import Testing
         }
     }
 
-    @Test func linksThatStayInsideTheSiteAreFine() async throws { try await offThePool { try self.linksThatStayInsideTheSiteAreFineBody() } }
+    @Test func linksThatStayInsideTheSiteAreFine() throws { try linksThatStayInsideTheSiteAreFineBody() }
     private func linksThatStayInsideTheSiteAreFineBody() throws {
         let site = try TemporaryFolder()
         try FileManager.default.createDirectory(at: site.file("public"), withIntermediateDirectories: true)
@@ -83,7 +85,7 @@ import Testing
     }
 
     /// `tessera build` killed at random moments: every file in `out/` is whole, old or new, and the next build sweeps what was left.
-    @Test(.timeLimit(.minutes(3))) func killedBuildsLeaveNoPartialFiles() async throws { try await offThePool { try self.killedBuildsLeaveNoPartialFilesBody() } }
+    @Test(.timeLimit(.minutes(3))) func killedBuildsLeaveNoPartialFiles() throws { try killedBuildsLeaveNoPartialFilesBody() }
     private func killedBuildsLeaveNoPartialFilesBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// The hostile files of `HostileFiles/` (written by its `make.py`) through the built binaries: each
 /// revocation list, key file and settings file in a fresh site, checked for its exact exit code, its
 /// error line (with the line number where one is known), check's JSON reason, that nothing was
 /// granted or minted by mistake, and that no secret or token was echoed.
-@Suite struct HostileFileTests {
+@Suite(.offThePool) struct HostileFileTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("HostileFiles")
 
-    @Test func revocationLists() async throws { try await offThePool { try self.revocationListsBody() } }
+    @Test func revocationLists() throws { try revocationListsBody() }
     private func revocationListsBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("revocation")
@@ -23,7 +24,7 @@ import Testing
         }
     }
 
-    @Test func publicKeys() async throws { try await offThePool { try self.publicKeysBody() } }
+    @Test func publicKeys() throws { try publicKeysBody() }
     private func publicKeysBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("public-key")
@@ -41,7 +42,7 @@ import Testing
         }
     }
 
-    @Test func secretKeys() async throws { try await offThePool { try self.secretKeysBody() } }
+    @Test func secretKeys() throws { try secretKeysBody() }
     private func secretKeysBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("secret-key")
@@ -70,7 +71,7 @@ import Testing
         }
     }
 
-    @Test func settings() async throws { try await offThePool { try self.settingsBody() } }
+    @Test func settings() throws { try settingsBody() }
     private func settingsBody() throws {
         let template = try Template.shared.get()
         let cases = try HostileCase.load("settings")
@@ -262,7 +263,7 @@ struct HostileCase {
         if let error = expected.error {
             let detail = Self.displayable(json["detail"] as? String ?? "")
             // Foundation's JSON reader drops a U+FEFF inside a string; the binary wrote it.
-            #expect(detail.contains(error) || detail.contains(error.replacing("\\u{feff}", with: "")), "\(what): the JSON detail lacks \"\(error)\": \(detail)", sourceLocation: sourceLocation)
+            #expect(detail.contains(error) || detail.contains(error.replacing("\\ufeff", with: "")), "\(what): the JSON detail lacks \"\(error)\": \(detail)", sourceLocation: sourceLocation)
             if expected.exit == 2 {
                 #expect(result.stderr.contains(error), "\(what): stderr lacks \"\(error)\": \(result.stderr)", sourceLocation: sourceLocation)
             }
@@ -297,13 +298,14 @@ struct HostileCase {
         }
     }
 
-    /// What the tools print for a quoted value: control characters, bidirectional controls and a byte order mark as `\u{…}`.
+    /// What the tools print for a quoted value: control characters, bidirectional controls and a byte order mark as `\u001b`.
     static func displayable(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0..<0x20, 0x7f...0x9f, 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069, 0xfeff:
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default:
                 out.unicodeScalars.append(scalar)
             }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// The hostile vectors through the built `tessera-verify`: exact exit code and JSON reason for each.
-@Suite struct HostileVectorCLITests {
-    @Test func everyVectorGivesItsExitCodeAndReason() async throws { try await offThePool { try self.everyVectorGivesItsExitCodeAndReasonBody() } }
+@Suite(.offThePool) struct HostileVectorCLITests {
+    @Test func everyVectorGivesItsExitCodeAndReason() throws { try everyVectorGivesItsExitCodeAndReasonBody() }
     private func everyVectorGivesItsExitCodeAndReasonBody() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
@@ -42,7 +43,7 @@ import Testing
 
     /// `tessera show` prints the claims of a token it could not verify, for diagnosis: a label
     /// with escape sequences must not move the cursor over the "NOT VERIFIED" line.
-    @Test func showEscapesControlCharactersInClaims() async throws { try await offThePool { try self.showEscapesControlCharactersInClaimsBody() } }
+    @Test func showEscapesControlCharactersInClaims() throws { try showEscapesControlCharactersInClaimsBody() }
     private func showEscapesControlCharactersInClaimsBody() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TesseraCoreTests/Vectors/hostile")
@@ -56,6 +57,6 @@ import Testing
         #expect(shown.status == 10, "\(shown.stderr)")
         #expect(shown.stdout.contains("NOT VERIFIED"))
         #expect(!shown.stdout.unicodeScalars.contains { $0.value == 0x1b }, "an escape character reached the terminal")
-        #expect(shown.stdout.contains("talk\\u{1b}[1A\\u{1b}[2Ksignature  valid"))
+        #expect(shown.stdout.contains("talk\\u001b[1A\\u001b[2Ksignature  valid"))
     }
 }

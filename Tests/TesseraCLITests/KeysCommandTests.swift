@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
-@Suite struct KeysCommandTests {
-    @Test func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthers() async throws { try await offThePool { try self.secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthersBody() } }
+@Suite(.offThePool) struct KeysCommandTests {
+    @Test func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthers() throws { try secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthersBody() }
     private func secretKeysAreCreatedExclusivelyAndRefusedWhenReadableByOthersBody() throws {
         let site = try TemporaryFolder()
         #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
@@ -19,7 +20,7 @@ import Testing
         #expect(minted.isEmpty)
     }
 
-    @Test func exportPrintsTheSecretOnlyWhenAsked() async throws { try await offThePool { try self.exportPrintsTheSecretOnlyWhenAskedBody() } }
+    @Test func exportPrintsTheSecretOnlyWhenAsked() throws { try exportPrintsTheSecretOnlyWhenAskedBody() }
     private func exportPrintsTheSecretOnlyWhenAskedBody() throws {
         let site = try TemporaryFolder()
         try Binary.tessera("keys", "new", in: site.url)
@@ -37,7 +38,7 @@ import Testing
         #expect(!list.stdout.contains("k4.secret") && !list.stdout.contains("PRIVATE"))
     }
 
-    @Test func paserkRoundTripAndMismatchedSecretIsRefused() async throws { try await offThePool { try self.paserkRoundTripAndMismatchedSecretIsRefusedBody() } }
+    @Test func paserkRoundTripAndMismatchedSecretIsRefused() throws { try paserkRoundTripAndMismatchedSecretIsRefusedBody() }
     private func paserkRoundTripAndMismatchedSecretIsRefusedBody() throws {
         let source = try TemporaryFolder()
         try Binary.tessera("keys", "new", in: source.url)
@@ -65,7 +66,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target.file("keys/bad.secret.pem").path))
     }
 
-    @Test func opensslReadsOurKeysAndWeImportOpensslKeys() async throws { try await offThePool { try self.opensslReadsOurKeysAndWeImportOpensslKeysBody() } }
+    @Test func opensslReadsOurKeysAndWeImportOpensslKeys() throws { try opensslReadsOurKeysAndWeImportOpensslKeysBody() }
     private func opensslReadsOurKeysAndWeImportOpensslKeysBody() throws {
         guard let openssl = ExternalTool.openssl.require() else { return }
         _ = openssl
@@ -90,7 +91,7 @@ import Testing
         #expect(try Binary.verify("check", token, in: site.url).status == 0)
     }
 
-    @Test func keysUseChoosesTheSigningKey() async throws { try await offThePool { try self.keysUseChoosesTheSigningKeyBody() } }
+    @Test func keysUseChoosesTheSigningKey() throws { try keysUseChoosesTheSigningKeyBody() }
     private func keysUseChoosesTheSigningKeyBody() throws {
         let site = try TemporaryFolder()
         #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
@@ -104,7 +105,7 @@ import Testing
         #expect(missing.stderr.contains("no secret key named nope"))
     }
 
-    @Test func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemoved() async throws { try await offThePool { try self.rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemovedBody() } }
+    @Test func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemoved() throws { try rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemovedBody() }
     private func rotationKeepsOldInvitationsValidUntilTheOldKeyIsRemovedBody() throws {
         let site = try MintedSite("--project", "p", "--role", "viewer")
         let new = try Binary.tessera("keys", "new", "--name", "next", in: site.folder.url)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
-@Suite struct MintCommandTests {
-    @Test func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSo() async throws { try await offThePool { try self.firstMintInAnEmptyFolderCreatesTheSiteAndSaysSoBody() } }
+@Suite(.offThePool) struct MintCommandTests {
+    @Test func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSo() throws { try firstMintInAnEmptyFolderCreatesTheSiteAndSaysSoBody() }
     private func firstMintInAnEmptyFolderCreatesTheSiteAndSaysSoBody() throws {
         let site = try TemporaryFolder()
         let first = try Binary.tessera("mint", "--project", "talk-2026", "--role", "viewer", in: site.url)
@@ -28,7 +29,7 @@ import Testing
         }
     }
 
-    @Test func jsonOutputAndDefaultExpiryOfFourteenDays() async throws { try await offThePool { try self.jsonOutputAndDefaultExpiryOfFourteenDaysBody() } }
+    @Test func jsonOutputAndDefaultExpiryOfFourteenDays() throws { try jsonOutputAndDefaultExpiryOfFourteenDaysBody() }
     private func jsonOutputAndDefaultExpiryOfFourteenDaysBody() throws {
         let site = try TemporaryFolder()
         let before = Date()
@@ -48,7 +49,7 @@ import Testing
         }
     }
 
-    @Test func everyOptionIsCarriedIntoTheClaims() async throws { try await offThePool { try self.everyOptionIsCarriedIntoTheClaimsBody() } }
+    @Test func everyOptionIsCarriedIntoTheClaims() throws { try everyOptionIsCarriedIntoTheClaimsBody() }
     private func everyOptionIsCarriedIntoTheClaimsBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "result-input", "--for", "alice@example.org",
                                   "--expires", "36h", "--not-before", "2026-01-01T00:00:00Z", "--label", "Lab <b>2</b>",
@@ -101,7 +102,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: site.file("keys").path), "nothing is created for a refused mint")
     }
 
-    @Test func showReportsAnInvalidTokenWithoutTrustingIt() async throws { try await offThePool { try self.showReportsAnInvalidTokenWithoutTrustingItBody() } }
+    @Test func showReportsAnInvalidTokenWithoutTrustingIt() throws { try showReportsAnInvalidTokenWithoutTrustingItBody() }
     private func showReportsAnInvalidTokenWithoutTrustingItBody() throws {
         let site = try MintedSite("--project", "p", "--role", "viewer")
         var tampered = Array(site.token)

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Testing
 import TesseraCore
+import TesseraSQLite
+import TesseraTestSupport
 
 /// Mints one more invitation in a site folder and returns its id and token.
 func mintInvitation(in folder: TemporaryFolder, _ arguments: String...) throws -> (id: String, token: String) {
@@ -17,8 +19,8 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
 }
 
 /// `tessera-verify check --redeem`: the rules of DESIGN §7 on the built binary.
-@Suite struct RedeemCommandTests {
-    @Test func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFree() async throws { try await offThePool { try self.usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFreeBody() } }
+@Suite(.offThePool) struct RedeemCommandTests {
+    @Test func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFree() throws { try usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFreeBody() }
     private func usesLimitDistinctSubjectsAndTheSameSubjectAgainIsFreeBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer", "--uses", "2")
         let first = try Binary.verify("check", "--redeem", "--json", "--subject", "ann", site.token, in: site.folder.url)
@@ -50,7 +52,7 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         #expect(plain.stdout.contains("again, no use consumed"))
     }
 
-    @Test func withoutUsesAnyNumberOfSubjectsAccepts() async throws { try await offThePool { try self.withoutUsesAnyNumberOfSubjectsAcceptsBody() } }
+    @Test func withoutUsesAnyNumberOfSubjectsAccepts() throws { try withoutUsesAnyNumberOfSubjectsAcceptsBody() }
     private func withoutUsesAnyNumberOfSubjectsAcceptsBody() throws {
         let site = try MintedSite("--project", "talk", "--role", "viewer")
         for index in 0..<5 {
@@ -61,7 +63,7 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         }
     }
 
-    @Test func aTargetedInvitationIsOnlyForItsSubject() async throws { try await offThePool { try self.aTargetedInvitationIsOnlyForItsSubjectBody() } }
+    @Test func aTargetedInvitationIsOnlyForItsSubject() throws { try aTargetedInvitationIsOnlyForItsSubjectBody() }
     private func aTargetedInvitationIsOnlyForItsSubjectBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "result-input", "--for", "alice@example.org")
         let anonymous = try Binary.verify("check", "--redeem", "--json", site.token, in: site.folder.url)
@@ -145,7 +147,7 @@ func ledgerRows(_ folder: TemporaryFolder, path: String = "state/ledger.sqlite")
         #expect(try await ledgerRows(site.folder).map(\.subject) == ["ann"])
     }
 
-    @Test func exit16WhenTheLedgerCannotBeOpened() async throws { try await offThePool { try self.exit16WhenTheLedgerCannotBeOpenedBody() } }
+    @Test func exit16WhenTheLedgerCannotBeOpened() throws { try exit16WhenTheLedgerCannotBeOpenedBody() }
     private func exit16WhenTheLedgerCannotBeOpenedBody() throws {
         let site = try MintedSite("--project", "lab", "--role", "viewer")
         let nowhere = try Binary.verify("check", "--redeem", "--json", "--ledger", "sqlite:/proc/nope/x.sqlite", "--subject", "ann", site.token, in: site.folder.url)

@@ -1,11 +1,43 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
 /// `--revoked URL`: a verifier on another machine follows the `revoked.paseto` that `tessera build`
 /// publishes, here served by a real nginx over http and https (a test CA made with openssl).
-@Suite(.serialized) struct RemoteRevocationTests {
+@Suite(.serialized, .offThePool) struct RemoteRevocationTests {
     static let nginx = ExternalTool(name: "nginx", package: "nginx")
     static let listPath = "/.well-known/tessera/revoked.paseto"
+
+    /// The claims of a published `revoked.paseto` (the signature is not checked here; `check` does that).
+    static func listClaims(_ token: String) throws -> [String: Any] {
+        let body = try #require(token.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").dropFirst(2).first)
+        var text = body.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        let bytes = try #require(Data(base64Encoded: text))
+        return try #require(try JSONSerialization.jsonObject(with: bytes.dropLast(64)) as? [String: Any])
+    }
+
+    @Test func revokedValidForGivesThePublishedListAnExp() throws { try Self.revokedValidForBody() }
+    private static func revokedValidForBody() throws {
+        let site = try TemporaryFolder()
+        #expect(try Binary.tessera("keys", "new", in: site.url).status == 0)
+        let token = try Sites.mint(in: site).token
+        // Off by default: a site built once keeps working.
+        #expect(try Binary.tessera("build", in: site.url).status == 0)
+        #expect(try listClaims(site.read("out" + listPath))["exp"] == nil)
+        try site.write("tessera.toml", "revoked_valid_for = \"7d\"\n")
+        let built = try Binary.tessera("build", in: site.url)
+        #expect(built.status == 0, "\(built.stderr)")
+        let claims = try listClaims(site.read("out" + listPath))
+        let iat = try #require(claims["iat"] as? String), exp = try #require(claims["exp"] as? String)
+        let format = ISO8601DateFormatter()
+        let span = try #require(format.date(from: exp)).timeIntervalSince(try #require(format.date(from: iat)))
+        #expect(span == 7 * 86_400)
+        let checked = try Binary.verify("check", "--revoked", site.file("out" + listPath).path, token, in: site.url)
+        #expect(checked.status == 0, "\(checked.stderr)")
+        try site.write("tessera.toml", "revoked_valid_for = \"soon\"\n")
+        #expect(try Binary.tessera("build", in: site.url).status == 2)
+    }
 
     /// The minting site with two invitations, one revoked and published; and a verifier's folder holding only the public key.
     struct Sites {
@@ -137,7 +169,7 @@ import Testing
     private func message(_ result: Binary.Result) -> String { (result.json?["error"] as? String) ?? result.stderr }
 
     @Test(.timeLimit(.minutes(2)))
-    func checkFollowsThePublishedList() async throws { try await offThePool { try self.checkFollowsThePublishedListBody() } }
+    func checkFollowsThePublishedList() throws { try checkFollowsThePublishedListBody() }
     private func checkFollowsThePublishedListBody() throws {
         guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }
@@ -199,7 +231,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func gatewayFetchesTheListAgain() async throws { try await offThePool { try self.gatewayFetchesTheListAgainBody() } }
+    func gatewayFetchesTheListAgain() throws { try gatewayFetchesTheListAgainBody() }
     private func gatewayFetchesTheListAgainBody() throws {
         guard let (sites, host) = try publishedSite() else { return }
         defer { host.stop() }

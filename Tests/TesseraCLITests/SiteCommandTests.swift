@@ -1,13 +1,14 @@
 import Foundation
 import Testing
+import TesseraTestSupport
 
-@Suite struct SiteCommandTests {
+@Suite(.offThePool) struct SiteCommandTests {
     static let settings = """
         base_url = "https://invites.example.org/"
         join_url = "https://gw.example.org/join"
         """
 
-    @Test func mintWritesThePageQRAndTokenAndNeutralIndexes() async throws { try await offThePool { try self.mintWritesThePageQRAndTokenAndNeutralIndexesBody() } }
+    @Test func mintWritesThePageQRAndTokenAndNeutralIndexes() throws { try mintWritesThePageQRAndTokenAndNeutralIndexesBody() }
     private func mintWritesThePageQRAndTokenAndNeutralIndexesBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings)
@@ -24,7 +25,7 @@ import Testing
         #expect(try site.read("out/i/index.html").contains("<body></body>"))
     }
 
-    @Test func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndList() async throws { try await offThePool { try self.buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndListBody() } }
+    @Test func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndList() throws { try buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndListBody() }
     private func buildWithdrawsRevokedAndExpiredPagesAndPublishesKeysAndListBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings)
@@ -99,7 +100,7 @@ import Testing
         #expect(rollback.stderr.contains("rollback"))
     }
 
-    @Test func emailForATargetedInvitationGoesToTheOutbox() async throws { try await offThePool { try self.emailForATargetedInvitationGoesToTheOutboxBody() } }
+    @Test func emailForATargetedInvitationGoesToTheOutbox() throws { try emailForATargetedInvitationGoesToTheOutboxBody() }
     private func emailForATargetedInvitationGoesToTheOutboxBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", Self.settings + "\nissuer = \"Example Lab\"\n")
@@ -129,8 +130,8 @@ import Testing
     }
 }
 
-@Suite struct MintSettingsTests {
-    @Test func rolesAndDefaultRoleFromSettingsAreEnforced() async throws { try await offThePool { try self.rolesAndDefaultRoleFromSettingsAreEnforcedBody() } }
+@Suite(.offThePool) struct MintSettingsTests {
+    @Test func rolesAndDefaultRoleFromSettingsAreEnforced() throws { try rolesAndDefaultRoleFromSettingsAreEnforcedBody() }
     private func rolesAndDefaultRoleFromSettingsAreEnforcedBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "roles = [\"viewer\", \"editor\"]\ndefault_role = \"editor\"\ndefault_expiry = \"36h\"\n")
@@ -148,7 +149,7 @@ import Testing
         #expect(refused.stderr.contains("--role: admin is not one of the roles in"))
     }
 
-    @Test func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddress() async throws { try await offThePool { try self.qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddressBody() } }
+    @Test func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddress() throws { try qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddressBody() }
     private func qrFlagDrawsTheCodeInTheTerminalOnlyWhenThePageHasAnAddressBody() throws {
         let site = try TemporaryFolder()
         try site.write("tessera.toml", "base_url = \"https://invites.example.org/\"\n")

@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import TesseraMint
 @testable import TesseraCore
+import TesseraTestSupport
 
 /// A ledger that records every call, to show which decisions reach it.
 private final class SpyLedger: Ledger {
@@ -30,7 +31,7 @@ private struct BrokenLedger: Ledger {
 private let now = Timestamp(seconds: 1_790_000_000)
 
 /// The redeem policy of DESIGN §7 on top of any ledger.
-@Suite struct AdmissionTests {
+@Suite(.offThePool) struct AdmissionTests {
     let key = SigningKey()
 
     private func token(_ invitation: Invitation) throws -> VerifiedToken {

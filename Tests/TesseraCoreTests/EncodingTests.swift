@@ -1,5 +1,6 @@
 import Testing
 @testable import TesseraCore
+import TesseraTestSupport
 
 private func hex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
@@ -29,7 +30,7 @@ private struct XorShift {
 }
 
 
-@Suite struct Base64URLTests {
+@Suite(.offThePool) struct Base64URLTests {
     @Test(arguments: 0...70)
     func roundTrip(length: Int) {
         let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
@@ -111,7 +112,7 @@ private struct XorShift {
 }
 
 
-@Suite struct BLAKE2bTests {
+@Suite(.offThePool) struct BLAKE2bTests {
     @Test func rfc7693AppendixA() {
         let digest = BLAKE2b.hash(Array("abc".utf8), outputLength: 64)
         #expect(hex(digest) == "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923")
@@ -218,7 +219,7 @@ struct JSONRejection: Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite struct JSONTests {
+@Suite(.offThePool) struct JSONTests {
     private func parse(_ text: String) throws -> JSONValue {
         try JSONParser().parse(Array(text.utf8))
     }
@@ -409,7 +410,7 @@ struct JSONRejection: Sendable, CustomTestStringConvertible {
 }
 
 
-@Suite struct TimestampTests {
+@Suite(.offThePool) struct TimestampTests {
     @Test(arguments: [
         ("1970-01-01T00:00:00Z", Int64(0), Int32(0)),
         ("2000-02-29T00:00:00Z", 951_782_400, 0),

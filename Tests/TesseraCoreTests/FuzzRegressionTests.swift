@@ -1,9 +1,10 @@
 import Testing
 @testable import TesseraCore
 @testable import TesseraMint
+import TesseraTestSupport
 
 /// Inputs the fuzz targets (`Fuzz/`, `scripts/fuzz.sh`) found, one test per defect.
-@Suite struct FuzzRegressionTests {
+@Suite(.offThePool) struct FuzzRegressionTests {
     /// fuzz-revocation: `before:…T00:00:00.5+02:00` was written back as `before:…T22:00:00Z`, so the
     /// published list (and `entries`) revoked less than `revoked.txt`: an invitation issued in that half
     /// second was revoked locally and valid for every verifier following the signed list.

@@ -1,8 +1,9 @@
 import Testing
 @testable import TesseraCore
+import TesseraTestSupport
 
 /// Every hostile vector (`Vectors/hostile/<defect>.json`) gives exactly its expected reason through the library.
-@Suite struct HostileVectorTests {
+@Suite(.offThePool) struct HostileVectorTests {
     static let vectors = (try? Vectors.Hostile.all()) ?? []
 
     @Test func vectorsLoad() throws {

@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import TesseraMint
 @testable import TesseraCore
+import TesseraTestSupport
 
 private let now = Timestamp(seconds: 1_790_000_000)
 
 /// Editing `revoked.txt` without disturbing what people wrote.
-@Suite struct RevocationFileTests {
+@Suite(.offThePool) struct RevocationFileTests {
     @Test func anAppendedLineCarriesTheTimeAndAOneLineReason() {
         let entry = RevocationList.Entry.invitation("Qm9vb2JhcmJhemJhenF1eA")
         #expect(RevocationFile.line(for: entry, reason: nil, at: now) == "Qm9vb2JhcmJhemJhenF1eA  # revoked 2026-09-21T14:13:20Z")
@@ -43,7 +44,7 @@ private let now = Timestamp(seconds: 1_790_000_000)
 }
 
 /// Reading a site's invitations and planning what pruning removes.
-@Suite struct InvitationCatalogTests {
+@Suite(.offThePool) struct InvitationCatalogTests {
     let key = SigningKey()
 
     private func site(_ invitations: [Invitation], folder: String) throws -> SiteFolder {
@@ -63,7 +64,7 @@ private let now = Timestamp(seconds: 1_790_000_000)
     }
 
     @Test func statusesFollowRevokedExpiredAcceptedPending() throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let ids = (0..<5).map { _ in Minter.newInvitationID() }
         let site = try site([
             invitation(ids[0], issued: -50, expires: 3600, uses: 3),
@@ -92,7 +93,7 @@ private let now = Timestamp(seconds: 1_790_000_000)
     }
 
     @Test func pruningRemovesOnlyWhatExpiredBeforeTheCutoff() async throws {
-        let folder = try ScratchFolder()
+        let folder = try TemporaryFolder()
         let live = invitation(Minter.newInvitationID(), issued: -100, expires: 3600)
         let expired = invitation(Minter.newInvitationID(), issued: -100, expires: -120)
         let justExpired = invitation(Minter.newInvitationID(), issued: -100, expires: -30)

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import TesseraCore
 @testable import TesseraMint
+import TesseraTestSupport
 
 /// The official PASETO v4.public and PASERK k4 vectors (`Vectors/paseto`, see SOURCE.md), through one runner.
-@Suite struct OfficialVectorTests {
+@Suite(.offThePool) struct OfficialVectorTests {
     static let v4Fields: Set<String> = ["name", "expect-fail", "nonce", "key", "public-key", "secret-key", "secret-key-seed",
                                         "secret-key-pem", "public-key-pem", "token", "payload", "footer", "implicit-assertion"]
 

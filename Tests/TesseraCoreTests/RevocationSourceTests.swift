@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TesseraCore
 import TesseraMint
+import TesseraTestSupport
 
 /// `--revoked`'s forms: a file in either format, or the address of a published signed list.
-struct RevocationSourceTests {
+@Suite(.offThePool) struct RevocationSourceTests {
     @Test func parsesAddressesStrictly() throws {
         let url = try #require(RemoteURL("HTTPS://Example.ORG/.well-known/tessera/revoked.paseto?v=2#top"))
         #expect(url.scheme == "https" && url.host == "example.org" && url.port == 443)
@@ -92,5 +93,39 @@ struct RevocationSourceTests {
         } catch {
             #expect(error.kind == .malformedLine && error.line == 2)
         }
+    }
+
+    /// F5: a `key:` revocation survives a restart. A later list (newer iat) signed by the revoked key is refused by a
+    /// fresh load that holds nothing but `state/` (a restarted gateway, or `tessera-verify check`).
+    @Test func revokedSignerKeysAreRememberedAcrossRestarts() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-source-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stolen = SigningKey(), fresh = SigningKey()
+        let keyring = Keyring([stolen.publicKey, fresh.publicKey])
+        let revoking = Minter(key: fresh).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 2_000), list: RevocationList([.key(stolen.publicKey.id)])))
+        let forged = Minter(key: stolen).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 3_000), list: RevocationList()))
+        let file = folder.appendingPathComponent("revoked.paseto").path
+        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
+        let source = RevocationSource.file(file)
+
+        try revoking.write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try await source.load(keyring: keyring, memo: memo)
+        #expect(try String(contentsOfFile: RevocationSource.revokedKeysMemo(besides: memo), encoding: .utf8) == "key:\(stolen.publicKey.id.rawValue)\n")
+
+        // "Restart": nothing held in memory, only state/.
+        try forged.write(toFile: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try await source.load(keyring: keyring, memo: memo)
+            Issue.record("a list signed by a revoked key was accepted after a restart")
+        } catch {
+            #expect(error.message.contains("revokes"), "\(error.message)")
+        }
+        // A later list signed by the good key still loads, and the revoked key stays remembered.
+        let later = Minter(key: fresh).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 4_000), list: RevocationList()))
+        try later.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await source.load(keyring: keyring, memo: memo).issuedAt == Timestamp(seconds: 4_000))
+        try forged.write(toFile: file, atomically: true, encoding: .utf8)
+        await #expect(throws: RevocationSource.Problem.self) { try await source.load(keyring: keyring, memo: memo) }
     }
 }

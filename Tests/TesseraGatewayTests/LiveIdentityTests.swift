@@ -5,9 +5,10 @@ import Testing
 import TesseraCore
 import TesseraMint
 @testable import TesseraGateway
+import TesseraTestSupport
 
 /// Identity headers over a real loopback connection, where the TCP peer decides whether they are believed.
-@Suite struct LiveIdentityTests {
+@Suite(.offThePool) struct LiveIdentityTests {
     @Test func identityFromATrustedProxyRedeemsOnceAndIsPassedOn() async throws {
         let site = try TestSite()
         site.configuration.identityHeader = "X-Forwarded-User"
@@ -68,10 +69,14 @@ import TesseraMint
         let site = try TestSite()
         let token = site.mint(site.invitation(anonymous: true))
         try await site.application().test(.live) { client in
-            try await client.execute(uri: "/join?token=\(token)", method: .get, headers: headers(["X-Forwarded-Proto": "https"])) { response in
+            try await client.execute(uri: "/join", method: .post, headers: joinHeaders(["X-Forwarded-Proto": "https"]), body: joinForm(token)) { response in
                 #expect(response.status == .seeOther)
-                #expect(response.headers[values: .setCookie].allSatisfy { $0.hasSuffix("; Secure") })
-                #expect(response.headers[values: .setCookie].count == 2)
+                let set = response.headers[values: .setCookie]
+                #expect(set.allSatisfy { $0.hasSuffix("; Secure") })
+                #expect(set.count == 2)
+                // Over https only prefixed names, which no plain-http page and no sibling host can set.
+                #expect(set.contains { $0.hasPrefix("__Host-tessera=") && $0.contains("; Path=/;") })
+                #expect(set.contains { $0.hasPrefix("__Host-tessera_anon=") })
             }
         }
     }
@@ -88,14 +93,37 @@ import TesseraMint
         ]
         try await site.application().test(.live) { client in
             for (uri, status) in cases {
-                for name in ["X-Forwarded-Uri", "X-Original-URI"] {
-                    try await client.execute(uri: "/verify", method: .get, headers: headers([
-                        "Authorization": "Bearer \(token)", name: uri,
-                    ])) { response in
-                        #expect(response.status == status, "\(name): \(uri)")
-                    }
+                try await client.execute(uri: "/verify", method: .get, headers: headers([
+                    "Authorization": "Bearer \(token)", "X-Forwarded-Uri": uri,
+                ])) { response in
+                    #expect(response.status == status, "\(uri)")
+                }
+                // Only the operator's one header is read: another proxy's header alone names nothing.
+                try await client.execute(uri: "/verify", method: .get, headers: headers([
+                    "Authorization": "Bearer \(token)", "X-Original-URI": uri,
+                ])) { response in
+                    #expect(response.status == .forbidden, "X-Original-URI: \(uri)")
                 }
             }
+        }
+    }
+
+    @Test func theOperatorNamesTheForwardedURIHeader() async throws {
+        let site = try TestSite()
+        site.configuration.projectFromPath = try ProjectPathTemplate("/projects/{project}/")
+        site.configuration.forwardedURIHeader = "X-Original-URI"
+        let token = site.mint(site.invitation(project: "lab", anonymous: true))
+        try await site.application().test(.live) { client in
+            try await client.execute(uri: "/verify", method: .get, headers: headers([
+                "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/",
+            ])) { #expect($0.status == .ok) }
+            // Two forwarded-URI headers that agree are fine; that disagree, refused.
+            try await client.execute(uri: "/verify", method: .get, headers: headers([
+                "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/", "X-Forwarded-Uri": "/projects/lab/",
+            ])) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/verify", method: .get, headers: headers([
+                "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/", "X-Forwarded-Uri": "/projects/talk/",
+            ])) { #expect($0.status == .forbidden) }
         }
     }
 }

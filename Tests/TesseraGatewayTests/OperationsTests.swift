@@ -6,9 +6,10 @@ import Testing
 import TesseraCore
 import TesseraMint
 @testable import TesseraGateway
+import TesseraTestSupport
 
 /// `/healthz`, `/metrics` and the signature cache.
-@Suite struct OperationsTests {
+@Suite(.offThePool) struct OperationsTests {
     @Test func healthzReportsKeysListAndLedger() async throws {
         let site = try TestSite(revoked: "project:old\n")
         try await site.application().test(.router) { client in
@@ -97,7 +98,7 @@ import TesseraMint
 }
 
 /// What the gateway writes to its log.
-@Suite struct LoggingTests {
+@Suite(.offThePool) struct LoggingTests {
     @Test func logsCarryTheInvitationIdAndReasonButNeverTheToken() async throws {
         let site = try TestSite()
         site.configuration.identityHeader = "X-Forwarded-User"
@@ -109,10 +110,10 @@ import TesseraMint
         try await site.application(logger: logger).test(.router) { client in
             for token in tokens {
                 _ = try await client.execute(uri: "/verify/a?token=\(token)", method: .get, headers: headers([
-                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=anon-x", "X-Forwarded-Uri": "/a?access_token=\(token)",
+                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=\(AnonymousMember.newSecret())", "X-Forwarded-Uri": "/a?access_token=\(token)",
                 ]))
-                _ = try await client.execute(uri: "/join?token=\(token)", method: .get)
-                _ = try await client.execute(uri: "/join", method: .post, body: ByteBuffer(string: "token=\(token)"))
+                _ = try await client.execute(uri: "/join?token=\(token)", method: .get)  // the confirmation page, which repeats the token only in its form
+                _ = try await client.execute(uri: "/join", method: .post, headers: joinHeaders(), body: joinForm(token))
             }
             _ = try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(tokens[0])garbage"])
         }
@@ -135,7 +136,7 @@ import TesseraMint
         try await site.application(ledger: UnavailableLedger(), logger: logger).test(.router) { client in
             for _ in 0..<50 {
                 _ = try await client.execute(uri: "/verify", method: .get, headers: headers([
-                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=anon-x",
+                    "Authorization": "Bearer \(token)", "Cookie": "tessera_anon=\(AnonymousMember.newSecret())",
                 ]))
             }
         }

@@ -1,8 +1,9 @@
 import Testing
 @testable import TesseraGateway
+import TesseraTestSupport
 
 /// The small parsers the gateway's trust decisions rest on.
-@Suite struct ParsingTests {
+@Suite(.offThePool) struct ParsingTests {
     @Test func addressRanges() throws {
         let loopback = AddressRange.loopback
         #expect(loopback.contains { $0.contains(address: "127.0.0.1") })

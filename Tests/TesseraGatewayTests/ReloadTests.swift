@@ -2,12 +2,13 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TesseraTestSupport
 import TesseraCore
 import TesseraMint
 @testable import TesseraGateway
 
 /// Hot reload of `revoked.txt` and the keys folder while requests keep flowing.
-@Suite struct ReloadTests {
+@Suite(.offThePool) struct ReloadTests {
     func status(_ client: some TestClientProtocol, _ token: String) async throws -> HTTPResponse.Status {
         try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(token)"]).status
     }
@@ -102,25 +103,53 @@ import TesseraMint
         #expect(error?.message.contains("revoked.txt:1:") == true)
     }
 
-    @Test func reloadsDoNotDropRequests() async throws {
+    /// Reloads swap the verifier under live traffic: every request on one kept-alive connection is answered,
+    /// and the answers follow the edits, which revoke and restore the very invitation being presented.
+    @Test(.timeLimit(.minutes(1)))
+    func reloadsDoNotDropRequests() async throws {
         let site = try TestSite()
-        let token = site.mint(site.invitation(anonymous: true))
-        try await site.application().test(.router) { client in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for index in 0..<20 {
-                        try site.write("revoked.txt", "# edit \(index)\nproject:other\n")
-                        try await Task.sleep(for: .milliseconds(15))
-                    }
-                }
-                group.addTask { () async throws -> Void in
-                    for _ in 0..<200 {
-                        let answer = try await status(client, token)
-                        #expect(answer == .ok)
-                    }
-                }
-                try await group.waitForAll()
+        let invitation = site.invitation(anonymous: true)
+        let token = site.mint(invitation)
+        let (gateway, port) = try await HostileClientTests.startGateway(site)
+        defer { gateway.stop() }
+        let editing = Flag()
+        let editor = Task {
+            defer { editing.lower() }
+            for index in 0..<24 {
+                // Even edits revoke the invitation in use; odd ones restore it. Each holds for a few reload intervals.
+                try site.write("revoked.txt", index % 2 == 0 ? "\(invitation.id)  # edit \(index)\n" : "# edit \(index)\nproject:other\n")
+                try await Task.sleep(for: .milliseconds(150))
             }
         }
+        editing.raise()
+        let statuses = try await offThePool { () -> (answers: [Int], closed: Bool) in
+            let connection = try RawConnection(port: port)
+            var answers: [Int] = []
+            // HEAD: every answer is a head alone, so one answer ends at its blank line.
+            let request = "HEAD /verify HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n"
+            while editing.isRaised || answers.count < 50 {
+                guard connection.send(request) else { return (answers, true) }
+                let answer = connection.receive(for: .seconds(5)) { $0.count >= 4 && Array($0.suffix(4)) == Array("\r\n\r\n".utf8) }
+                let status = RawConnection.statuses(in: answer.bytes)
+                guard status.count == 1 else { return (answers, true) }
+                answers.append(status[0])
+                if answer.closed { return (answers, true) }
+            }
+            return (answers, connection.hasHungUp())
+        }
+        try await editor.value
+        #expect(!statuses.closed, "the connection was dropped after \(statuses.answers.count) answers")
+        #expect(statuses.answers.allSatisfy { $0 == 200 || $0 == 403 }, "unexpected answers: \(Set(statuses.answers))")
+        // Both answers seen: the edits took effect during the traffic, so the requests did overlap reloads.
+        #expect(statuses.answers.contains(200) && statuses.answers.contains(403), "\(statuses.answers.count) answers: \(Set(statuses.answers))")
     }
+}
+
+/// A flag shared between a task and a thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func raise() { lock.withLock { value = true } }
+    func lower() { lock.withLock { value = false } }
+    var isRaised: Bool { lock.withLock { value } }
 }

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TesseraCore
 import TesseraMint
+import TesseraTestSupport
 
 /// `tessera-verify serve` as a process: settings from flags and `tessera.toml`, start-up errors, and SIGTERM.
-@Suite struct ServeCommandTests {
+@Suite(.offThePool) struct ServeCommandTests {
     /// The built `tessera-verify`: the test bundle sits beside the products.
     static let binary: String? = {
         let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
@@ -121,6 +122,11 @@ import TesseraMint
         let settings = try site(["tessera.toml": "[gateway]\ntrusted_proxies = [\"10.0.0.0/99\"]\n"])
         let toml = try Server(["--site", settings.path, "--listen", "127.0.0.1:0"])
         #expect(await toml.exitStatus() == 2)
-        #expect(toml.stderr.contains("tessera.toml: [gateway] trusted_proxies: \"10.0.0.0/99\""), "\(toml.stderr)")
+        #expect(toml.stderr.contains("tessera.toml:2: [gateway] trusted_proxies: \"10.0.0.0/99\""), "\(toml.stderr)")
+
+        // Issue 12, review F8: a placeholder nothing fills was sent raw in every 303.
+        let redirect = try Server(["--site", try site().path, "--listen", "127.0.0.1:0", "--redirect", "https://app.example.org/{projects}/"])
+        #expect(await redirect.exitStatus() == 2)
+        #expect(redirect.stderr.contains("tessera: error: --redirect holds the unknown placeholder \"{projects}\"; only {project} and {jti} are filled in"), "\(redirect.stderr)")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import TesseraSite
+import TesseraTestSupport
 
-@Suite("QR code")
+@Suite("QR code", .offThePool)
 struct QRCodeTests {
     // MARK: - Against external tools
 
@@ -316,7 +317,7 @@ struct QRCodeTests {
 }
 
 /// A small seeded generator so that test inputs are the same on every run.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -1,7 +1,8 @@
 import Testing
 @testable import TesseraCore
+import TesseraTestSupport
 
-@Suite struct SettingsTests {
+@Suite(.offThePool) struct SettingsTests {
     @Test func readsEveryKeyWithCommentsAndEscapes() throws {
         let settings = try Settings.parse("""
             # a site

@@ -3,8 +3,8 @@ import TesseraCore
 import TesseraMint
 
 // Input: the claims JSON, optionally followed by a zero byte and the footer. The token is
-// signed here with a trusted key (the audience, if any, as implicit assertion, as the minter
-// does), so every input reaches the claims parser and the decision past the signature.
+// signed here with a trusted key (empty implicit assertion, as the minter does), so every
+// input reaches the claims parser and the decision past the signature.
 // Without a zero byte the footer is the signing key's `{"kid":…}`; after one, the footer is
 // the rest of the input (none if empty).
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -12,9 +12,7 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard !payload.isEmpty else { return 0 }  // a token always has a message
     let key = Fixtures.signingKey
     let footer = customFooter ?? Footer.encode(keyID: key.publicKey.id)
-    let parsedJSON = try? JSONParser(maxDepth: 16, maxBytes: SignedToken.maximumLength).parse(payload)
-    let implicit = parsedJSON?["aud"]?.stringValue.map { Array($0.utf8) } ?? []
-    let token = Fixtures.token(message: payload, footer: footer, implicit: implicit, key: key)
+    let token = Fixtures.token(message: payload, footer: footer, key: key)
 
     let verifier = Fixtures.verifier
     let outcome = Result { () throws(Denial) in try verifier.verifySignature(token) }
@@ -22,14 +20,22 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     // What the verifier must answer, worked out from the parts.
     let footerKey = Result { () throws(Footer.Error) in try Footer.keyID(in: footer) }
-    if token.count > SignedToken.maximumLength || footer.count > SignedToken.maximumFooterLength {
+    if token.count > SignedToken.maximumLength || footer.count > Footer.maximumDelegatedLength {
         expect(outcome, .malformed, "oversized token or footer")
+    } else if footer.count > SignedToken.maximumFooterLength {
+        // Allowed only to a footer that carries a delegation, which is then checked: refused here either way
+        // (this target's tokens are signed by a root key, whose footer names it alone).
+        if case .success(let verified) = outcome { require(false, "oversized footer: accepted \(verified.invitation.id)") }
     } else if case .failure = footerKey {
         expect(outcome, .malformed, "bad footer")
     } else if case .success(let id) = footerKey, id != key.publicKey.id {
-        // The claims are parsed (for the audience) before the signature is checked.
-        let reason: Reason = verifier.keyring[id] == nil ? .unknownKey : parsedJSON == nil ? .malformed : .badSignature
-        expect(outcome, reason, "footer naming another key")
+        if (try? Footer.parse(footer))?.delegation != nil {
+            // Checked through its delegation (DESIGN §11): refused, for whichever of its reasons.
+            if case .success(let verified) = outcome { require(false, "footer naming another key with a delegation: accepted \(verified.invitation.id)") }
+        } else {
+            // The audience is an ordinary claim now: nothing is parsed before the signature is checked.
+            expect(outcome, verifier.keyring[id] == nil ? .unknownKey : .badSignature, "footer naming another key")
+        }
     } else if case .failure(let error) = claims {
         expect(outcome, .malformed, "claims refused by Invitation(claimsJSON:): \(error)")
     } else if case .success(let invitation) = claims {
@@ -77,7 +83,8 @@ private func checkInvitation(_ invitation: Invitation) {
     let fresh = Invitation(id: invitation.id, project: invitation.project, role: invitation.role, issuedAt: invitation.issuedAt,
                            notBefore: invitation.notBefore, expiresAt: invitation.expiresAt, issuer: invitation.issuer,
                            audience: invitation.audience, subject: invitation.subject, userID: invitation.userID,
-                           uses: invitation.uses, anonymous: invitation.anonymous, label: invitation.label)
+                           uses: invitation.uses, anonymous: invitation.anonymous, label: invitation.label,
+                           memberFor: invitation.memberFor, domain: invitation.domain)
     guard let read = try? Invitation(claimsJSON: fresh.claimsJSON()) else {
         require(false, "a fresh invitation's claims do not parse")
         return

@@ -22,4 +22,17 @@ public enum TimeSpan {
         guard !overflow, total <= 100 * 366 * 86_400 else { return nil }
         return total
     }
+
+    /// A span for people: `7 days`, `36 hours`, `90 minutes`, `1 day 2 hours`; the two largest units that are not zero.
+    public static func words(_ seconds: Int64) -> String {
+        let units: [(Int64, String)] = [(86_400, "day"), (3600, "hour"), (60, "minute"), (1, "second")]
+        var rest = seconds
+        var parts: [String] = []
+        for (size, name) in units where rest >= size && parts.count < 2 {
+            let n = rest / size
+            rest -= n * size
+            parts.append("\(n) \(name)\(n == 1 ? "" : "s")")
+        }
+        return parts.isEmpty ? "0 seconds" : parts.joined(separator: " ")
+    }
 }

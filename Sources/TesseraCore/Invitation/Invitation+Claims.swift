@@ -41,12 +41,13 @@ extension Invitation {
         var subject: String?, userID: String?, label: String?
         var issuedAt: Timestamp?, notBefore: Timestamp?, expiresAt: Timestamp?
         var uses: Int?
+        var memberFor: Int64?
         var anonymous = false
         for (key, value) in members {
             switch key {
             case "jti":
                 id = try Self.string(value, key)
-                guard Name.isValidInvitationID(id!) else { throw .invalid(key, "is not a 22-character base64url id") }
+                guard Name.isValidInvitationID(id!) else { throw .invalid(key, "is not 16 to 64 characters of A-Z a-z 0-9 _ -") }
             case "project":
                 project = try Self.string(value, key)
                 guard Name.isValidProjectOrRole(project!) else { throw .invalid(key, "must be 1-64 of A-Z a-z 0-9 . _ -") }
@@ -61,6 +62,11 @@ extension Invitation {
             case "sub":
                 subject = try Self.string(value, key)
                 guard Name.isValidSubject(subject!) else { throw .invalid(key, "is not a valid subject") }
+            case "mfor":
+                guard let n = value.integerValue, n >= 1, n <= Self.maximumMemberFor else {
+                    throw .invalid(key, "must be a whole number of seconds from 1 to \(Self.maximumMemberFor)")
+                }
+                memberFor = n
             case "uid":
                 userID = try Self.string(value, key)
                 guard Name.isValidSubject(userID!) else { throw .invalid(key, "is not a valid account id") }
@@ -81,11 +87,26 @@ extension Invitation {
         guard let role else { throw .missing("role") }
         guard let issuedAt else { throw .missing("iat") }
         if anonymous, subject != nil { throw .invalid("anon", "cannot be set on a targeted invitation") }
-        if let userID, subject != nil, subject != userID { throw .invalid("uid", "differs from sub") }
+        if let userID, let subject, !Name.isSameSubject(subject, userID) { throw .invalid("uid", "differs from sub") }
+        // `sub: "*@DOMAIN"` is an invitation for an email domain, not for one person.
+        var domain: EmailDomain?
+        if let target = subject, target.hasPrefix(EmailDomain.claimPrefix) {
+            guard let parsed = EmailDomain(target.dropFirst(EmailDomain.claimPrefix.count)) else {
+                throw .invalid("sub", "is not *@DOMAIN with a lowercase ASCII domain such as *@example.org or *@*.example.org")
+            }
+            guard userID == nil else { throw .invalid("uid", "cannot be set on an invitation for an email domain") }
+            domain = parsed
+            subject = nil
+        }
         self.init(id: id, project: project, role: role, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
                   issuer: issuer, audience: audience, subject: subject, userID: userID, uses: uses,
                   anonymous: anonymous, label: label, claims: claims)
+        self.memberFor = memberFor
+        self.domain = domain
     }
+
+    /// The longest membership a token may grant: 100 years, in seconds.
+    public static let maximumMemberFor: Int64 = 100 * 366 * 86_400
 
     /// The claims JSON of this invitation: as read, or for a new one its fields in a fixed order.
     public func claimsJSON() -> [UInt8] {
@@ -107,7 +128,8 @@ extension Invitation {
         lhs.id == rhs.id && lhs.project == rhs.project && lhs.role == rhs.role && lhs.issuedAt == rhs.issuedAt
             && lhs.notBefore == rhs.notBefore && lhs.expiresAt == rhs.expiresAt && lhs.issuer == rhs.issuer
             && lhs.audience == rhs.audience && lhs.subject == rhs.subject && lhs.userID == rhs.userID
-            && lhs.uses == rhs.uses && lhs.anonymous == rhs.anonymous && lhs.label == rhs.label && lhs.claims == rhs.claims
+            && lhs.uses == rhs.uses && lhs.anonymous == rhs.anonymous && lhs.label == rhs.label
+            && lhs.memberFor == rhs.memberFor && lhs.domain == rhs.domain && lhs.claims == rhs.claims
     }
 
     static func claimsObject(of invitation: Invitation) -> JSONValue {
@@ -125,11 +147,16 @@ extension Invitation {
         if let aud = invitation.audience { members.append(("aud", .string(aud))) }
         members.append(("project", .string(invitation.project)))
         members.append(("role", .string(invitation.role)))
-        if let sub = invitation.subject { members.append(("sub", .string(sub))) }
+        if let sub = invitation.subject {
+            members.append(("sub", .string(sub)))
+        } else if let domain = invitation.domain {
+            members.append(("sub", .string(EmailDomain.claimPrefix + domain.description)))
+        }
         if let uid = invitation.userID { members.append(("uid", .string(uid))) }
         if let uses = invitation.uses { members.append(("uses", .number(String(uses)))) }
         if invitation.anonymous { members.append(("anon", .bool(true))) }
         if let label = invitation.label { members.append(("label", .string(label))) }
+        if let memberFor = invitation.memberFor { members.append(("mfor", .number(String(memberFor)))) }
         return members
     }
 

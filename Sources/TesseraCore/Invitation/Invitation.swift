@@ -29,6 +29,13 @@ public struct Invitation: Sendable, Equatable {
     public var anonymous: Bool
     /// Free text for the link page (`label`).
     public var label: String?
+    /// How long each subject's membership lasts after they accepted, in seconds (`mfor`); nil: until removed.
+    public var memberFor: Int64?
+    /// For an email domain: the domain (`example.org`) or a wildcard for its subdomains (`*.example.org`).
+    ///
+    /// Carried as `sub: "*@DOMAIN"`, so that a verifier that predates domain invitations takes it for
+    /// a targeted invitation nobody can sign in as, and refuses it, rather than admitting anyone.
+    public var domain: EmailDomain?
     /// Every claim: as read from a token, including unknown ones, or built from the fields of a new invitation.
     public var claims: JSONValue { parsedClaims ?? Self.claimsObject(of: self) }
     /// The claims as read from a token; nil for an invitation made here (minting builds no tree it would only serialize).
@@ -37,10 +44,13 @@ public struct Invitation: Sendable, Equatable {
     /// A new invitation with the given fields; `claims` is built from them.
     public init(id: String, project: String, role: String, issuedAt: Timestamp, notBefore: Timestamp? = nil,
                 expiresAt: Timestamp?, issuer: String? = nil, audience: String? = nil, subject: String? = nil,
-                userID: String? = nil, uses: Int? = nil, anonymous: Bool = false, label: String? = nil) {
+                userID: String? = nil, uses: Int? = nil, anonymous: Bool = false, label: String? = nil,
+                memberFor: Int64? = nil, domain: EmailDomain? = nil) {
         self.init(id: id, project: project, role: role, issuedAt: issuedAt, notBefore: notBefore, expiresAt: expiresAt,
                   issuer: issuer, audience: audience, subject: subject, userID: userID, uses: uses, anonymous: anonymous,
                   label: label, claims: nil)
+        self.memberFor = memberFor
+        self.domain = domain
     }
 
     /// Every field, with the claims as read (nil: build them from the fields).
@@ -68,6 +78,11 @@ public struct Invitation: Sendable, Equatable {
 
     /// The subject whose acceptance this invitation records when `subject` presents it: the `uid` for a signup, else `subject`.
     public func acceptingSubject(for presented: String?) -> String? { userID ?? presented }
+
+    /// When the membership of someone who accepted at `acceptedAt` ends; nil when it does not.
+    public func memberUntil(acceptedAt: Timestamp) -> Timestamp? {
+        memberFor.map { acceptedAt.adding(seconds: $0) }
+    }
 
     /// The largest number of distinct subjects that may accept: 1 for signups and targeted invitations.
     public var effectiveUses: Int? { (userID != nil || subject != nil) ? 1 : uses }

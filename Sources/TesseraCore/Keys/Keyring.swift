@@ -21,7 +21,7 @@ public struct Keyring: Sendable, Equatable {
     public var isEmpty: Bool { keys.isEmpty }
 
     /// The file-name ending of a public key in a keys folder.
-    public static let publicKeySuffix = ".public.pem"
+    public static let publicKeySuffix = KeyFolder.publicKeySuffix
 
     /// Why a keys folder could not be loaded.
     public enum LoadError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -38,7 +38,8 @@ public struct Keyring: Sendable, Equatable {
         }
     }
 
-    /// Loads every `*.public.pem` in a folder; only public keys are ever read.
+    /// Loads every `NAME.public.pem` in a folder whose NAME is a key name (see `KeyFolder`); only
+    /// public keys are ever read, and a file whose name is not a key name is skipped, not trusted.
     public static func load(directory: String) throws(LoadError) -> Keyring {
         var keyring = Keyring()
         let names: [String]
@@ -47,8 +48,8 @@ public struct Keyring: Sendable, Equatable {
         } catch {
             throw .unreadable(error)
         }
-        for name in names where name.hasSuffix(publicKeySuffix) && !name.hasPrefix(".") {
-            let path = FileSystem.join(directory, name)
+        for name in KeyFolder.names(in: names, suffix: publicKeySuffix) {
+            let path = FileSystem.join(directory, name + publicKeySuffix)
             let bytes: [UInt8]
             do {
                 bytes = try FileSystem.read(path, limit: 64 << 10)

@@ -8,7 +8,7 @@ import Synchronization
 /// it hands the lead to the oldest waiter, which writes the next batch. A lone caller therefore
 /// writes on its own thread, with no hop to another one. Each caller gets its own outcome, and
 /// only once the batch holding its request has been written (committed or failed).
-final class CommitQueue<Request: Sendable, Outcome: Sendable>: Sendable {
+public final class CommitQueue<Request: Sendable, Outcome: Sendable>: Sendable {
     private enum Wake: Sendable {
         case done(Outcome)
         case lead
@@ -29,13 +29,13 @@ final class CommitQueue<Request: Sendable, Outcome: Sendable>: Sendable {
     /// Writes one batch and returns one outcome per request, in order. It blocks its thread for the commit.
     private let write: @Sendable ([Request]) -> [Outcome]
 
-    init(maximumBatch: Int = 256, write: @escaping @Sendable ([Request]) -> [Outcome]) {
+    public init(maximumBatch: Int = 256, write: @escaping @Sendable ([Request]) -> [Outcome]) {
         self.maximumBatch = maximumBatch
         self.write = write
     }
 
     /// Queues a request and returns the outcome of the batch that carried it.
-    func submit(_ request: Request) async -> Outcome {
+    public func submit(_ request: Request) async -> Outcome {
         let leadsNow = state.withLock { state in
             if state.isWriting { return false }
             state.isWriting = true

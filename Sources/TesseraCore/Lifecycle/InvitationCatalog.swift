@@ -91,7 +91,7 @@ public struct InvitationCatalog: Sendable {
             guard let token = item.token else { return Summary(item: item, status: .invalid, accepted: 0, revokedBy: nil) }
             let invitation = token.invitation
             let accepted = counts[invitation.id] ?? 0
-            let entry = revocations.entry(revoking: invitation, signedBy: token.keyID)
+            let entry = revocations.entry(revoking: token)
             let status: Status
             if entry != nil {
                 status = .revoked

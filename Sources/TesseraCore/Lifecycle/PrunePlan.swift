@@ -15,6 +15,8 @@ public struct PrunePlan: Sendable {
     public let ledgerInvitations: [String]
 
     private let revokedIDs: Set<String>
+    /// How often `revoked.txt` is read again when it changed between reading and replacing it.
+    static let maximumAttempts = 20
 
     /// Plans the pruning; `ledgerExpired` is what the ledger's dry-run prune returned for the same cutoff.
     public init(cutoff: Timestamp, catalog: InvitationCatalog, revocations: RevocationFile?, ledgerExpired: [String]) {
@@ -40,13 +42,21 @@ public struct PrunePlan: Sendable {
     /// Removes what the plan lists: the revocation lines first, then ledger rows, then folders, so an interrupted run can simply be repeated.
     public func apply(to site: SiteFolder, ledger: (any Ledger)?) async throws(Failure) {
         if !revokedIDs.isEmpty {
-            // Read again: a line appended by `tessera revoke` since planning must survive the rewrite.
-            do {
-                if let bytes = try FileSystem.readIfPresent(site.revocationList), let file = try? RevocationFile(parsing: bytes) {
+            // Read again, and swap only if the file is still what was read: a line appended since
+            // (by hand; `tessera revoke` waits for the site lock) must survive the rewrite.
+            do throws(FileError) {
+                let target = try site.revocationListTarget()
+                var attempts = 0
+                while true {
+                    guard let bytes = try FileSystem.readIfPresent(target), let file = try? RevocationFile(parsing: bytes) else { break }
                     let (text, removed) = file.removingInvitations(revokedIDs)
-                    if !removed.isEmpty {
-                        let mode = FileSystem.permissions(of: site.revocationList) ?? 0o644
-                        try FileSystem.writeAtomically(site.revocationList, contents: text, mode: mode)
+                    if removed.isEmpty { break }
+                    let mode = FileSystem.permissions(of: target) ?? 0o644
+                    if try FileSystem.replaceIfUnchanged(target, expected: bytes, contents: text, mode: mode) { break }
+                    attempts += 1
+                    if attempts >= Self.maximumAttempts {
+                        throw FileError(path: site.revocationList, code: 0, action: "cannot write",
+                                        detail: "it changed \(attempts) times while being rewritten; run prune again when it is left alone")
                     }
                 }
             } catch {
@@ -64,6 +74,11 @@ public struct PrunePlan: Sendable {
             do {
                 try site.checkContained(site.invitationFolder(invitation.id))
                 try site.checkContained(site.withdrawnToken(invitation.id))
+                // The short link's page first: its code is read from the folder about to go.
+                if let code = site.shortCode(of: invitation.id) {
+                    try site.checkContained(site.shortLinkFolder(code))
+                    try FileSystem.removeTree(site.shortLinkFolder(code))
+                }
                 try FileSystem.removeTree(site.invitationFolder(invitation.id))
                 try FileSystem.remove(site.withdrawnToken(invitation.id))
             } catch {

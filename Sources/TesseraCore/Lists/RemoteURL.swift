@@ -25,7 +25,7 @@ public struct RemoteURL: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// Parses an absolute `http(s)://host[:port][/path][?query][#fragment]`; nil when it is anything else.
     public init?(_ text: String) {
         guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7f }) else { return nil }
-        guard let separator = text.range(of: "://") else { return nil }
+        guard let separator = text.firstRange(of: "://") else { return nil }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         var rest = text[separator.upperBound...]

@@ -8,7 +8,13 @@
 /// project:talk-2026             # every invitation for a project
 /// key:k4.pid.9ShR3xc8-qVJ…      # everything signed by a key
 /// before:2026-11-01T00:00:00Z   # everything issued before an instant
+/// member:talk-2026:alice@example.org  # one subject removed from one project
 /// ```
+///
+/// In a `member:` entry the project ends at the first `:` (project names hold none); the rest is
+/// the subject, which may hold `:` and `@`. `%`, `#`, space, tab and every byte that is not
+/// printable ASCII are written `%XX` (two uppercase hex digits), so that a comment or trailing
+/// space never changes which subject is meant; a `%` not followed by two hex digits is an error.
 public struct RevocationList: Sendable, Equatable {
     /// Revoked invitation ids.
     public private(set) var invitationIDs: Set<String> = []
@@ -18,6 +24,21 @@ public struct RevocationList: Sendable, Equatable {
     public private(set) var keyIDs: Set<KeyID> = []
     /// Invitations issued before this instant are revoked (the latest `before:` entry wins).
     public private(set) var issuedBefore: Timestamp?
+    /// Subjects removed from a project, whatever invitation they joined through.
+    public private(set) var members: Set<Member> = []
+
+    /// A subject in a project: what a `member:` entry names.
+    public struct Member: Hashable, Sendable, Comparable {
+        public let project: String
+        public let subject: String
+
+        public init(project: String, subject: String) {
+            self.project = project
+            self.subject = subject
+        }
+
+        public static func < (lhs: Member, rhs: Member) -> Bool { (lhs.project, lhs.subject) < (rhs.project, rhs.subject) }
+    }
 
     /// One entry of the list.
     public enum Entry: Hashable, Sendable, CustomStringConvertible {
@@ -29,6 +50,8 @@ public struct RevocationList: Sendable, Equatable {
         case key(KeyID)
         /// Everything issued before an instant.
         case issuedBefore(Timestamp)
+        /// One subject's membership of one project.
+        case member(Member)
 
         /// The entry as written in `revoked.txt`.
         public var description: String {
@@ -38,7 +61,56 @@ public struct RevocationList: Sendable, Equatable {
             case .key(let id): return "key:" + id.rawValue
             // With its fraction: written in whole seconds it would revoke less once published.
             case .issuedBefore(let time): return "before:" + time.exactRFC3339
+            case .member(let member): return "member:" + member.project + ":" + Self.escape(member.subject)
             }
+        }
+
+        /// Whether this entry removes a member rather than revoking invitations.
+        public var isMember: Bool {
+            if case .member = self { return true }
+            return false
+        }
+
+        /// A subject as written in a `member:` entry: `%`, `#`, blanks and bytes outside printable ASCII as `%XX`.
+        public static func escape(_ subject: String) -> String {
+            var out = ""
+            for byte in subject.utf8 {
+                if byte > 0x20, byte < 0x7f, byte != UInt8(ascii: "%"), byte != UInt8(ascii: "#") {
+                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                } else {
+                    let digits = Array("0123456789ABCDEF".unicodeScalars)
+                    out.unicodeScalars.append("%")
+                    out.unicodeScalars.append(digits[Int(byte >> 4)])
+                    out.unicodeScalars.append(digits[Int(byte & 0x0f)])
+                }
+            }
+            return out
+        }
+
+        /// The subject a `member:` entry names, or nil when its escapes are malformed or it is not a valid subject.
+        static func unescape(_ text: some StringProtocol) -> String? {
+            var bytes: [UInt8] = []
+            var iterator = Array(text.utf8).makeIterator()
+            func hex(_ byte: UInt8?) -> UInt8? {
+                switch byte {
+                case let b? where (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b): return b - UInt8(ascii: "0")
+                case let b? where (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b): return b - UInt8(ascii: "A") + 10
+                case let b? where (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(b): return b - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+            }
+            while let byte = iterator.next() {
+                if byte == UInt8(ascii: "%") {
+                    guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
+                    bytes.append(high << 4 | low)
+                } else {
+                    // Written plainly, only printable ASCII other than % and #: anything else must be escaped.
+                    guard byte > 0x20, byte < 0x7f else { return nil }
+                    bytes.append(byte)
+                }
+            }
+            guard let subject = String(validating: bytes, as: UTF8.self), Name.isValidSubject(subject) else { return nil }
+            return subject
         }
 
         /// Parses one entry, without comment or surrounding space.
@@ -53,6 +125,12 @@ public struct RevocationList: Sendable, Equatable {
             } else if text.hasPrefix("before:") {
                 guard let time = Timestamp(rfc3339: text.dropFirst(7)) else { return nil }
                 self = .issuedBefore(time)
+            } else if text.hasPrefix("member:") {
+                let rest = text.dropFirst(7)
+                guard let colon = rest.firstIndex(of: ":") else { return nil }
+                let project = rest[..<colon]
+                guard Name.isValidProjectOrRole(project), let subject = Self.unescape(rest[rest.index(after: colon)...]) else { return nil }
+                self = .member(Member(project: String(project), subject: subject))
             } else if Name.isValidInvitationID(text) {
                 self = .invitation(String(text))
             } else {
@@ -127,7 +205,15 @@ public struct RevocationList: Sendable, Equatable {
         case .project(let name): projects.insert(name)
         case .key(let id): keyIDs.insert(id)
         case .issuedBefore(let time): issuedBefore = max(issuedBefore ?? time, time)
+        case .member(let member): members.insert(member)
         }
+    }
+
+    /// The entry that removes `subject` from `project`, or nil if none does.
+    public func entry(removing subject: String, from project: String) -> Entry? {
+        guard !members.isEmpty else { return nil }
+        let member = Member(project: project, subject: subject)
+        return members.contains(member) ? .member(member) : nil
     }
 
     /// The entry that revokes an invitation signed by `key`, or nil if none does.
@@ -139,13 +225,23 @@ public struct RevocationList: Sendable, Equatable {
         return nil
     }
 
+    /// Whether a `key:` entry revokes everything `key` signs.
+    public func revokes(key: KeyID) -> Bool { keyIDs.contains(key) }
+
+    /// The entry that revokes a verified token: by its invitation, its key, or the root key that delegated its key.
+    public func entry(revoking token: VerifiedToken) -> Entry? {
+        if let entry = entry(revoking: token.invitation, signedBy: token.keyID) { return entry }
+        if let root = token.delegation?.signer, keyIDs.contains(root) { return .key(root) }
+        return nil
+    }
+
     /// The number of entries.
-    public var count: Int { invitationIDs.count + projects.count + keyIDs.count + (issuedBefore == nil ? 0 : 1) }
+    public var count: Int { invitationIDs.count + projects.count + keyIDs.count + (issuedBefore == nil ? 0 : 1) + members.count }
 
     /// Every entry, in a stable order.
     public var entries: [Entry] {
         invitationIDs.sorted().map(Entry.invitation) + projects.sorted().map(Entry.project)
-            + keyIDs.sorted().map(Entry.key) + (issuedBefore.map { [Entry.issuedBefore($0)] } ?? [])
+            + keyIDs.sorted().map(Entry.key) + (issuedBefore.map { [Entry.issuedBefore($0)] } ?? []) + members.sorted().map(Entry.member)
     }
 
     private static func explain(_ text: String) -> String {
@@ -153,6 +249,9 @@ public struct RevocationList: Sendable, Equatable {
         if text.hasPrefix("project:") { return "\"\(shown)\" is not a valid project name (1-64 of A-Z a-z 0-9 . _ -)" }
         if text.hasPrefix("key:") { return "\"\(shown)\" is not a k4.pid key id" }
         if text.hasPrefix("before:") { return "\"\(shown)\" is not an RFC 3339 time such as before:2026-11-01T00:00:00Z" }
-        return "\"\(shown)\" is not an invitation id, project:NAME, key:k4.pid.… or before:TIME"
+        if text.hasPrefix("member:") {
+            return "\"\(shown)\" is not member:PROJECT:SUBJECT (a project name, then the subject with %, #, blanks and non-ASCII bytes written %XX)"
+        }
+        return "\"\(shown)\" is not an invitation id, project:NAME, key:k4.pid.…, before:TIME or member:PROJECT:SUBJECT"
     }
 }

@@ -77,6 +77,28 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
         public let list: RevocationList
         /// The list's `iat`; nil for a text list.
         public let issuedAt: Timestamp?
+        /// The list's `exp`; nil for a text list or a signed one without it.
+        public let expiresAt: Timestamp?
+
+        public init(list: RevocationList, issuedAt: Timestamp?, expiresAt: Timestamp? = nil) {
+            self.list = list
+            self.issuedAt = issuedAt
+            self.expiresAt = expiresAt
+        }
+    }
+
+    /// What a signed list is checked against besides the keyring: the clock, its leeway, and the list already in force.
+    public struct Checks: Sendable {
+        public var now: Timestamp
+        public var leeway: Int64
+        /// The list the verifier holds now: a new list signed by a key it revokes is refused.
+        public var inForce: RevocationList?
+
+        public init(now: Timestamp = .now, leeway: Int64 = 60, inForce: RevocationList? = nil) {
+            self.now = now
+            self.leeway = leeway
+            self.inForce = inForce
+        }
     }
 
     /// The most bytes fetched from a URL: the largest signed list accepted, and a little room for a trailing newline.
@@ -89,10 +111,10 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
     ///   - memo: the file that remembers the newest signed list's `iat` (`state/revocation-list.iat`); nil keeps no memory.
     ///   - notOlderThan: a signing time the caller already holds (a running gateway's last list), refused if newer than the offered list.
     ///   - required: whether a missing file is an error; when not, it means an empty list (the site's default `revoked.txt`).
-    public func load(keyring: Keyring, memo: String?, notOlderThan: Timestamp? = nil, required: Bool = true) async throws(Problem) -> Loaded {
+    public func load(keyring: Keyring, memo: String?, notOlderThan: Timestamp? = nil, required: Bool = true, checks: Checks = Checks()) async throws(Problem) -> Loaded {
         switch self {
         case .file(let path):
-            return try Self.readFile(path, required: required, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+            return try Self.readFile(path, required: required, keyring: keyring, memo: memo, notOlderThan: notOlderThan, checks: checks)
         case .url(let url):
             guard let fetcher = Self.fetcher.withLock({ $0 }) else {
                 throw Problem(source: url.description, message: "fetching a revocation list by URL is only available to tessera-verify")
@@ -103,12 +125,12 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             } catch {
                 throw Problem(source: url.description, message: error.message)
             }
-            return try Self.read(bytes, source: url.description, signedOnly: true, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+            return try Self.read(bytes, source: url.description, signedOnly: true, keyring: keyring, memo: memo, notOlderThan: notOlderThan, checks: checks)
         }
     }
 
     /// Reads a list file without suspending, for callers that watch a file; see `load`.
-    public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?) throws(Problem) -> Loaded {
+    public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?, checks: Checks = Checks()) throws(Problem) -> Loaded {
         let bytes: [UInt8]?
         do {
             bytes = required ? try FileSystem.read(path, limit: maximumFetchBytes) : try FileSystem.readIfPresent(path, limit: maximumFetchBytes)
@@ -116,11 +138,11 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             throw Problem(source: path, message: error.description)
         }
         guard let bytes else { return Loaded(list: RevocationList(), issuedAt: nil) }
-        return try read(bytes, source: path, signedOnly: false, keyring: keyring, memo: memo, notOlderThan: notOlderThan)
+        return try read(bytes, source: path, signedOnly: false, keyring: keyring, memo: memo, notOlderThan: notOlderThan, checks: checks)
     }
 
     /// Parses a list in either form and applies the rollback rule.
-    static func read(_ bytes: [UInt8], source: String, signedOnly: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?) throws(Problem) -> Loaded {
+    static func read(_ bytes: [UInt8], source: String, signedOnly: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?, checks: Checks = Checks()) throws(Problem) -> Loaded {
         guard bytes.starts(with: SignedToken.header.utf8) else {
             if signedOnly {
                 throw Problem(source: source, kind: .refused, message: "not a signed revocation list (\(SignedToken.header)…); publish the revoked.paseto that 'tessera build' writes")
@@ -135,21 +157,48 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             ((try? FileSystem.readIfPresent(path, limit: 64)) ?? nil)
                 .flatMap { Timestamp(rfc3339: String(decoding: $0, as: UTF8.self).trimmingASCIIWhitespace()) }
         }
-        let held = [remembered, notOlderThan].compactMap { $0 }.max()
+        // A memo dated in the future (written before such lists were refused) would make every genuine list a "rollback": it is not believed.
+        let believable = remembered.flatMap { $0 > checks.now.adding(seconds: checks.leeway) ? nil : $0 }
+        let held = [believable, notOlderThan].compactMap { $0 }.max()
+        // The signer keys that an accepted list revoked, remembered beside the iat: a restart (or `check`) never
+        // forgets them, so a later list signed by a revoked key is refused even with a newer iat.
+        let keysMemo = memo.map(revokedKeysMemo(besides:))
+        let rememberedKeys = keysMemo.flatMap { path in
+            ((try? FileSystem.readIfPresent(path, limit: SignedRevocationList.maximumLength)) ?? nil).flatMap { try? RevocationList(parsing: $0) }
+        }?.keyIDs ?? []
+        var inForce = checks.inForce
+        if !rememberedKeys.isEmpty {
+            var combined = inForce ?? RevocationList()
+            for key in rememberedKeys { combined.insert(.key(key)) }
+            inForce = combined
+        }
         let signed: SignedRevocationList
         do {
-            signed = try SignedRevocationList(verifying: bytes, keyring: keyring, notOlderThan: held)
+            signed = try SignedRevocationList(verifying: bytes, keyring: keyring, notOlderThan: held,
+                                              at: checks.now, leeway: checks.leeway, inForce: inForce)
         } catch {
             throw Problem(source: source, kind: .refused, message: error.description)
         }
-        if let memo, remembered.map({ signed.issuedAt > $0 }) ?? true {
+        if let keysMemo, !signed.list.keyIDs.isSubset(of: rememberedKeys) {
+            let all = rememberedKeys.union(signed.list.keyIDs).map { RevocationList.Entry.key($0).description }.sorted()
+            let folder = FileSystem.directoryName(of: keysMemo)
+            if FileSystem.isDirectory(folder) || (try? FileSystem.makeDirectory(folder, mode: 0o700)) != nil {
+                try? FileSystem.writeAtomically(keysMemo, contents: Array((all.joined(separator: "\n") + "\n").utf8))
+            }
+        }
+        if let memo, believable.map({ signed.issuedAt > $0 }) ?? true {
             // Best effort: a verifier that cannot write state/ still checks this list, it only cannot remember it.
             let folder = FileSystem.directoryName(of: memo)
             if FileSystem.isDirectory(folder) || (try? FileSystem.makeDirectory(folder, mode: 0o700)) != nil {
                 try? FileSystem.writeAtomically(memo, contents: Array((signed.issuedAt.exactRFC3339 + "\n").utf8))
             }
         }
-        return Loaded(list: signed.list, issuedAt: signed.issuedAt)
+        return Loaded(list: signed.list, issuedAt: signed.issuedAt, expiresAt: signed.expiresAt)
+    }
+
+    /// The file beside the iat memo that remembers every signer key an accepted list revoked: `state/revocation-list.revoked-keys`.
+    public static func revokedKeysMemo(besides memo: String) -> String {
+        FileSystem.join(FileSystem.directoryName(of: memo), "revocation-list.revoked-keys")
     }
 
     /// The memo file of a site: `state/revocation-list.iat`.

@@ -1,4 +1,5 @@
-/// The part of TOML that `tessera.toml` uses: `[table]` headers, `key = value` with strings,
+/// The part of TOML that `tessera.toml` uses: `[table]` headers, `key = value` with strings
+/// (basic ones with the escapes `\" \\ \n \t \r \uXXXX \UXXXXXXXX`, and literal ones),
 /// integers, booleans and arrays of strings, and `#` comments. Anything else is an error
 /// naming its line, so a typo never silently changes what a site does.
 enum TOMLSubset {
@@ -153,7 +154,7 @@ enum TOMLSubset {
                 index += 1
                 while let d = peek, (d >= 0x30 && d <= 0x39) || d == UInt8(ascii: "_") { index += 1 }
                 let digits = String(decoding: bytes[start..<index], as: UTF8.self).replacingUnderscores()
-                guard let number = Int64(digits) else { throw error("\(digits) is not a whole number") }
+                guard let number = Int64(digits) else { throw error("\(Settings.cut(digits)) is not a whole number") }
                 return .integer(number)
             default:
                 throw error("a value must be a \"string\", a number, true, false or [\"a\", \"b\"]")
@@ -180,11 +181,16 @@ enum TOMLSubset {
                     case UInt8(ascii: "n"): out.append(0x0a)
                     case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "r"): out.append(0x0d)
-                    case UInt8(ascii: "u"):
-                        guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+                    case UInt8(ascii: "u"), UInt8(ascii: "U"):
+                        // \uXXXX or \UXXXXXXXX, as TOML has them: exactly that many hex digits (UInt32(_:radix:)
+                        // alone would take "+041" as 0x41), naming a Unicode scalar (no surrogate, nothing past U+10FFFF).
+                        let digits = e == UInt8(ascii: "u") ? 4 : 8
+                        let name = e == UInt8(ascii: "u") ? "\\u" : "\\U"
+                        guard index + digits <= bytes.count, bytes[index..<index + digits].allSatisfy(\.isHexDigit),
+                              let code = UInt32(String(decoding: bytes[index..<index + digits], as: UTF8.self), radix: 16),
                               let scalar = Unicode.Scalar(code)
-                        else { throw error("invalid \\u escape") }
-                        index += 4
+                        else { throw error("invalid \(name) escape (\(name) takes exactly \(digits) hex digits naming a Unicode character)") }
+                        index += digits
                         out.append(contentsOf: Array(String(Character(scalar)).utf8))
                     default: throw error("unknown escape \\\(Character(Unicode.Scalar(e)))")
                     }
@@ -198,6 +204,10 @@ enum TOMLSubset {
 }
 
 private extension UInt8 {
+    var isHexDigit: Bool {
+        (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x46) || (self >= 0x61 && self <= 0x66)
+    }
+
     var isBareKeyByte: Bool {
         (self >= 0x41 && self <= 0x5a) || (self >= 0x61 && self <= 0x7a) || (self >= 0x30 && self <= 0x39) || self == 0x5f || self == 0x2d
     }

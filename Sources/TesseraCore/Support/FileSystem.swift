@@ -7,6 +7,7 @@ import Darwin
 #endif
 
 private let systemRead = read
+private let systemLink = link
 
 /// Why a file operation failed, with the path it concerned.
 public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -54,6 +55,11 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, code: errno, action: "cannot read") }
         defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads the whole of an open regular file from its start, refusing more than `limit` bytes.
+    private static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileError) -> [UInt8] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileError(path: path, code: errno, action: "cannot read") }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, code: EISDIR, action: "cannot read") }
@@ -75,10 +81,16 @@ public enum FileSystem {
     }
 
     /// Reads a file as UTF-8 text, or nil when it does not exist.
+    ///
+    /// A symbolic link whose target is missing is an error, not an absent file: a revocation list
+    /// kept elsewhere and linked in must never read as "nothing revoked" while its target is away.
     public static func readIfPresent(_ path: String, limit: Int = 16 << 20) throws(FileError) -> [UInt8]? {
         do {
             return try read(path, limit: limit)
         } catch where error.isNotFound {
+            guard !existsWithoutFollowing(path) else {
+                throw FileError(path: path, code: ENOENT, action: "cannot read", detail: "a symbolic link whose target is missing")
+            }
             return nil
         }
     }
@@ -103,6 +115,35 @@ public enum FileSystem {
         if durable { syncDirectory(containing: path) }
     }
 
+    /// Replaces a file's contents atomically, but only if it still holds `expected` at the moment of
+    /// the swap; returns false (and leaves the file alone) when someone changed it meanwhile.
+    ///
+    /// The new contents are written and flushed to a temporary file beside it first, so the window
+    /// between the last comparison and the rename is a single system call: a hand edit saved before
+    /// it is seen and kept (the caller reads again and retries), never overwritten.
+    public static func replaceIfUnchanged(_ path: String, expected: [UInt8], contents: [UInt8], mode: mode_t) throws(FileError) -> Bool {
+        let temporary = temporaryPath(beside: path)
+        try writeNewFile(temporary, contents: contents, mode: mode, durable: true, reportedAs: path, action: "cannot write")
+        let current: [UInt8]?
+        do {
+            current = try readIfPresent(path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard current == expected else {
+            unlink(temporary)
+            return false
+        }
+        guard Glibc.rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileError(path: path, code: code, action: "cannot write")
+        }
+        syncDirectory(containing: path)
+        return true
+    }
+
     /// Writes a file that must not exist yet; on any failure it is removed again, so no part of it is left behind.
     private static func writeNewFile(_ path: String, contents: [UInt8], mode: mode_t, durable: Bool, reportedAs shown: String, action: String) throws(FileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
@@ -120,13 +161,54 @@ public enum FileSystem {
         close(fd)
     }
 
-    /// Appends bytes to a file (creating it with `mode` if needed) and flushes them.
-    public static func append(_ path: String, contents: [UInt8], mode: mode_t = 0o644) throws(FileError) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileError(path: path, code: errno, action: "cannot write") }
+    /// Writes a new file under a temporary name beside `path` (hidden, `.NAME.tmp-…`), durably,
+    /// and returns that name: the first half of a publish that `link(_:to:)` completes.
+    public static func createTemporary(beside path: String, contents: [UInt8], mode: mode_t) throws(FileError) -> String {
+        let temporary = temporaryPath(beside: path)
+        try writeNewFile(temporary, contents: contents, mode: mode, durable: true, reportedAs: path, action: "cannot create")
+        return temporary
+    }
+
+    /// Gives the file at `source` a second name, `target`, which must not exist yet (like `O_EXCL`),
+    /// and makes the new name durable: a reader sees no file at `target` or the whole of it.
+    public static func link(_ source: String, to target: String) throws(FileError) {
+        guard systemLink(source, target) == 0 else { throw FileError(path: target, code: errno, action: "cannot create") }
+        syncDirectory(containing: target)
+    }
+
+    /// Appends to a file the bytes `appendix` makes of what the file holds, reading and writing
+    /// through one open descriptor, and flushes them.
+    ///
+    /// The bytes therefore follow exactly the text they were made for (a missing final newline
+    /// included), even when another program replaces the file (a rename over it) in between:
+    /// they then go to the file that was read, and the new one is left as it was. A missing file
+    /// is created (`O_EXCL`, `mode`) and `appendix` is given nil; when it returns nil nothing is
+    /// written (and a file created for it is removed again). No symbolic link is followed.
+    public static func append(to path: String, mode: mode_t = 0o644, limit: Int = 16 << 20,
+                              _ appendix: (_ existing: [UInt8]?) -> [UInt8]?) throws(FileError) {
+        let (fd, created) = try openForAppending(path, mode: mode)
         defer { close(fd) }
-        try writeAll(fd, contents, path: path)
+        let existing = created ? nil : try readAll(fd, path: path, limit: limit)
+        guard let bytes = appendix(existing) else {
+            if created { unlink(path) }
+            return
+        }
+        try writeAll(fd, bytes, path: path)
         guard fsync(fd) == 0 else { throw FileError(path: path, code: errno, action: "cannot write") }
+        if created { syncDirectory(containing: path) }
+    }
+
+    /// Opens a file to read and append to, creating it when missing; whether it was created.
+    private static func openForAppending(_ path: String, mode: mode_t) throws(FileError) -> (fd: Int32, created: Bool) {
+        while true {
+            let fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+            if fd >= 0 { return (fd, false) }
+            guard errno == ENOENT else { throw FileError(path: path, code: errno, action: "cannot write") }
+            let made = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if made >= 0 { return (made, true) }
+            // Made by another program between the two calls: open that one.
+            guard errno == EEXIST else { throw FileError(path: path, code: errno, action: "cannot write") }
+        }
     }
 
     /// Creates a folder and any missing parents; returns whether the last one was newly made.
@@ -169,12 +251,28 @@ public enum FileSystem {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = entryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// The name in one `readdir` record, read without touching a byte past the record.
+    ///
+    /// `struct dirent` declares `d_name` as 256 bytes, but the kernel packs records: one is only
+    /// `d_reclen` bytes long, so a short name's record ends well before `d_name`'s declared end,
+    /// and reading `entry.pointee` (or `d_name` as a whole) copies bytes past it — out of bounds
+    /// at the end of `readdir`'s buffer. So the name is read in place, at most
+    /// `d_reclen - offsetof(d_name)` bytes (what the record holds), and at most 255 + NUL
+    /// (NAME_MAX), with `strnlen` stopping at the NUL inside those bounds.
+    private static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        let record = UnsafeRawPointer(entry)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let recordLength = Int(record.load(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_reclen)!, as: UInt16.self))
+        let available = min(max(recordLength - nameOffset, 0), MemoryLayout<dirent>.size - nameOffset)
+        let name = record.advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+        let length = strnlen(name, available)
+        return String(decoding: UnsafeRawBufferPointer(start: name, count: length), as: UTF8.self)
     }
 
     /// Renames a file or folder (atomic within one file system); an existing folder at `target` must be empty.
@@ -217,6 +315,14 @@ public enum FileSystem {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// What a symbolic link holds (the path as written in it, not resolved); nil when `path` is no link.
+    public static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether something (a file, a folder or a link, even a dangling one) is at `path`.

@@ -50,7 +50,10 @@ public struct SignedToken: Sendable {
     /// would scan the token through protocol witnesses, unspecialized.
     ///
     /// - Parameter maximumLength: the length cap; only a signed revocation list, which grows with its entries, raises it.
-    public init(parsing token: [UInt8], maximumLength: Int = SignedToken.maximumLength) throws(FormatError) {
+    /// - Parameter maximumFooterLength: the footer cap; only an invitation, whose footer may carry a delegation
+    ///   (`Footer.maximumDelegatedLength`), raises it, and `Footer.parse` then holds a footer without one to the usual cap.
+    public init(parsing token: [UInt8], maximumLength: Int = SignedToken.maximumLength,
+                maximumFooterLength: Int = SignedToken.maximumFooterLength) throws(FormatError) {
         guard token.count <= maximumLength else { throw .tooLong }
         let header = Self.header.utf8
         guard token.starts(with: header) else { throw .wrongHeader }
@@ -71,7 +74,7 @@ public struct SignedToken: Sendable {
         guard body.count > 64 else { throw .bodyTooShort }
         if let footerText {
             guard let decoded = Base64URL.decode(footerText) else { throw .footerEncoding }
-            guard decoded.count <= Self.maximumFooterLength else { throw .footerTooLong }
+            guard decoded.count <= maximumFooterLength else { throw .footerTooLong }
             footer = decoded
         } else {
             footer = []

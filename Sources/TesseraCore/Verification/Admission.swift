@@ -21,20 +21,20 @@ public struct Admission: Sendable {
         public let isFirstUse: Bool
         /// Uses taken so far, this one included.
         public let usesTaken: Int
+        /// When the subject accepted (the first time).
+        public let acceptedAt: Timestamp
+        /// When the membership ends; nil when it does not.
+        public let memberUntil: Timestamp?
+        /// Whether this redemption created a `uid` account (a signup, not the account signing in).
+        public let createdAccount: Bool
     }
 
     /// The prefix of made-up anonymous subjects.
     public static let anonymousPrefix = "anon-"
 
-    /// A new anonymous subject id: `anon-` and 16 random bytes in base64url.
+    /// A new anonymous subject whose secret is thrown away (nobody can present it again): for redemptions without a browser, such as `check --redeem`.
     public static func newAnonymousSubject() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        for _ in 0..<2 {
-            let word = generator.next() as UInt64
-            for j in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * UInt64(j)))) }
-        }
-        return anonymousPrefix + Base64URL.encode(bytes)
+        AnonymousMember.subject(forSecret: AnonymousMember.newSecret())!
     }
 
     /// The checks `redeem` makes before it touches the ledger: time, revocation, audience, project, and who the subject is.
@@ -45,18 +45,31 @@ public struct Admission: Sendable {
         var strict = request
         strict.requiresIdentity = true
         let invitation = try verifier.authorize(token, at: now, for: strict)
-        _ = try subject(of: invitation, for: request, anonymousSubject: nil)
+        let (subject, _, _) = try subject(of: invitation, for: request, anonymousSubject: nil, allowsSignup: verifier.allowsSignup)
+        try checkRemoval(of: subject, from: invitation, verifier: verifier)
         return invitation
     }
 
     /// Who accepts `invitation` when `request` presents it: the rules of DESIGN §7 for uid, sub, a signed-in person and anon.
-    private static func subject(of invitation: Invitation, for request: AccessRequest, anonymousSubject: String?) throws(Denial)
+    static func subject(of invitation: Invitation, for request: AccessRequest, anonymousSubject: String?, allowsSignup: Bool) throws(Denial)
         -> (subject: String, isNewAnonymous: Bool, isSignup: Bool) {
         if let uid = invitation.userID {
             // authorize() already refused a presented subject other than the uid.
+            if request.subject == nil, !allowsSignup {
+                throw Denial(.notForSubject, "invitation \(invitation.id) would create the account \(uid), but self-signup is off on this server: sign in as \(uid) if that account exists", invitation: invitation)
+            }
             return (uid, false, request.subject == nil)
         }
         if let target = invitation.subject { return (target, false, false) }
+        if let domain = invitation.domain {
+            guard let presented = request.subject else {
+                throw Denial(.notForSubject, "invitation \(invitation.id) is for anyone with an address at \(domain.phrase): sign in to accept it", invitation: invitation)
+            }
+            guard domain.admits(presented) else {
+                throw Denial(.notForSubject, "invitation \(invitation.id) is for addresses at \(domain.phrase), and \(presented) is not one", invitation: invitation)
+            }
+            return (presented, false, false)
+        }
         if let presented = request.subject { return (presented, false, false) }
         if invitation.anonymous {
             if let anonymousSubject, anonymousSubject.hasPrefix(anonymousPrefix), Name.isValidSubject(anonymousSubject) {
@@ -75,10 +88,14 @@ public struct Admission: Sendable {
         var strict = request
         strict.requiresIdentity = true
         let invitation = try verifier.authorize(token, at: now, for: strict)
-        let (subject, isNewAnonymous, isSignup) = try Self.subject(of: invitation, for: request, anonymousSubject: anonymousSubject)
+        let (subject, isNewAnonymous, isSignup) = try Self.subject(of: invitation, for: request, anonymousSubject: anonymousSubject,
+                                                                   allowsSignup: verifier.allowsSignup)
+        // A removed member is refused before the ledger: no use is taken, and no row written.
+        try Self.checkRemoval(of: subject, from: invitation, verifier: verifier)
 
         let acceptance = Acceptance(invitationID: invitation.id, subject: subject, project: invitation.project, role: invitation.role,
-                                    acceptedAt: Timestamp(seconds: now.seconds), expiresAt: invitation.expiresAt)
+                                    acceptedAt: Timestamp(seconds: now.seconds), expiresAt: invitation.expiresAt,
+                                    memberUntil: invitation.memberUntil(acceptedAt: Timestamp(seconds: now.seconds)))
         let redemption: Redemption
         do {
             redemption = try await ledger.redeem(RedemptionRequest(acceptance: acceptance, maximumUses: invitation.effectiveUses, isSignup: isSignup))
@@ -88,12 +105,26 @@ public struct Admission: Sendable {
                 throw Denial(.usedUp, "invitation \(invitation.id) is used up: all \(allowed) use\(allowed == 1 ? " is" : "s are") taken", invitation: invitation)
             case .alreadySignedUp(let earlier):
                 throw Denial(.usedUp, "invitation \(invitation.id) already created the account \(earlier.subject) on \(earlier.acceptedAt.rfc3339): sign in as \(earlier.subject) instead of signing up again", invitation: invitation)
-            case .unavailable(let why):
+            case .unavailable(let why), .schemaNotReady(let why):
                 throw Denial(.ledgerUnavailable, "the ledger is unavailable (\(why)); nothing was granted", invitation: invitation)
             }
         }
+        let earlier = redemption.acceptance
+        // The row's own end, or for a row written before memberships could end, the token's span from its acceptance.
+        let memberUntil = earlier.memberUntil ?? invitation.memberUntil(acceptedAt: earlier.acceptedAt)
+        if let memberUntil, now >= memberUntil {
+            throw Denial(.membershipEnded, "the membership of \(earlier.subject) through invitation \(invitation.id) ended at \(memberUntil.rfc3339)", invitation: invitation)
+        }
         return Grant(invitation: invitation,
-                     subject: redemption.acceptance.subject, isNewAnonymousSubject: isNewAnonymous && redemption.isNew,
-                     isFirstUse: redemption.isNew, usesTaken: redemption.usesTaken)
+                     subject: earlier.subject, isNewAnonymousSubject: isNewAnonymous && redemption.isNew,
+                     isFirstUse: redemption.isNew, usesTaken: redemption.usesTaken,
+                     acceptedAt: earlier.acceptedAt, memberUntil: memberUntil, createdAccount: isSignup && redemption.isNew)
+    }
+
+    /// Refuses a subject that a `member:` entry of the revocation list removed from the invitation's project.
+    static func checkRemoval(of subject: String, from invitation: Invitation, verifier: Verifier) throws(Denial) {
+        if let entry = verifier.revocations.entry(removing: subject, from: invitation.project) {
+            throw Denial(.memberRemoved, "\(subject) was removed from project \(invitation.project) by the entry \(entry)", invitation: invitation)
+        }
     }
 }

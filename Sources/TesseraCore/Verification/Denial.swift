@@ -22,6 +22,14 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     case usedUp = "used_up"
     /// The ledger could not be read or written, so no decision is safe.
     case ledgerUnavailable = "ledger_unavailable"
+    /// The signed revocation list in force has passed its `exp` (`revoked_valid_for`), so no decision is safe until a fresh one arrives.
+    case revocationListExpired = "revocation_list_expired"
+    /// The invitation asks for more than the delegation of the key that signed it allows (project, role, expiry or uses).
+    case outsideDelegation = "outside_delegation"
+    /// The subject accepted an invitation minted `--member-for`, and that span has passed since.
+    case membershipEnded = "membership_ended"
+    /// A `member:PROJECT:SUBJECT` entry of the revocation list removed this subject from the project.
+    case memberRemoved = "member_removed"
 
     /// The `tessera-verify check` exit code for this reason.
     public var exitCode: Int32 {
@@ -30,9 +38,11 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
         case .unknownKey, .badSignature: return 11
         case .expired, .notYetValid: return 12
         case .revoked: return 13
-        case .notForSubject, .notForProject, .notForAudience: return 14
+        case .notForSubject, .notForProject, .notForAudience, .outsideDelegation: return 14
         case .usedUp: return 15
-        case .ledgerUnavailable: return 16
+        case .ledgerUnavailable, .revocationListExpired: return 16
+        case .membershipEnded: return 17
+        case .memberRemoved: return 18
         }
     }
 
@@ -40,8 +50,8 @@ public enum Reason: String, Sendable, CaseIterable, Codable {
     public var httpStatus: Int {
         switch self {
         case .malformed, .unknownKey, .badSignature, .expired, .notYetValid: return 401
-        case .revoked, .notForSubject, .notForProject, .notForAudience, .usedUp: return 403
-        case .ledgerUnavailable: return 503
+        case .revoked, .notForSubject, .notForProject, .notForAudience, .outsideDelegation, .usedUp, .membershipEnded, .memberRemoved: return 403
+        case .ledgerUnavailable, .revocationListExpired: return 503
         }
     }
 }

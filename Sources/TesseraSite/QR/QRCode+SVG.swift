@@ -36,6 +36,14 @@ extension QRCode {
         out.appendDecimal(side)
         out.append(contentsOf: ##"" fill="#fff"/><path fill="#000" d=""##.utf8)
 
+        appendPathData(to: &out, border: border)
+        out.append(contentsOf: "\"/></svg>\n".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the `d` attribute's value of a path drawing the dark modules, one unit per module, offset by `border` modules.
+    func appendPathData(to out: inout [UInt8], border: Int) {
+        let size = size
         modules.withUnsafeBufferPointer { modules in
             for y in 0..<size {
                 var x = 0
@@ -59,12 +67,10 @@ extension QRCode {
                 }
             }
         }
-        out.append(contentsOf: "\"/></svg>\n".utf8)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends text as XML character data, dropping the control characters XML 1.0 cannot carry at all.
-    private static func appendEscapedXML(_ text: String, to out: inout [UInt8]) {
+    static func appendEscapedXML(_ text: String, to out: inout [UInt8]) {
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out.append(contentsOf: "&amp;".utf8)

@@ -83,6 +83,11 @@ extension QRCode {
         version <= 9 ? 8 : 16
     }
 
+    /// The most bytes any QR code holds at this error correction (version 40, byte mode): 2331 at medium.
+    public static func maximumBytes(errorCorrection: ErrorCorrection) -> Int {
+        byteCapacity(version: 40, errorCorrection: errorCorrection)
+    }
+
     /// The most bytes a version holds at a level in one byte-mode segment.
     static func byteCapacity(version: Int, errorCorrection: ErrorCorrection) -> Int {
         let bits = dataCodewords(version: version, errorCorrection: errorCorrection) * 8

@@ -8,6 +8,7 @@ enum DefaultTemplates {
         "invalid": invalid,
         "index": index,
         "listing": listing,
+        "short": short,
         "email-text": emailText,
         "email-html": emailHTML,
     ]
@@ -25,7 +26,13 @@ enum DefaultTemplates {
         label{display:block;font-weight:600;margin:1rem 0 .25rem}\
         input[type=text],textarea{width:100%;font:14px/1.4 ui-monospace,Menlo,Consolas,monospace;padding:.5rem;border:1px solid #8a8a85;border-radius:6px;background:#fafaf8;color:#1a1a1a}\
         textarea{height:6.5rem;resize:vertical}.copy{display:none;margin-top:.35rem;font:inherit;padding:.35rem .8rem;border:1px solid #0b57d0;border-radius:6px;background:#fff;color:#0b57d0;cursor:pointer}\
-        .js .copy{display:inline-block}.note{color:#595959;font-size:.875rem}.gone{border-left:6px solid #b3261e}
+        .js .copy{display:inline-block}.note{color:#595959;font-size:.875rem}.gone{border-left:6px solid #b3261e}\
+        .short{font-size:1.125rem;margin:0 0 1rem}.short a{font-family:ui-monospace,Menlo,Consolas,monospace;color:#0b57d0}.printlink{display:none}\
+        @media print{@page{margin:15mm}:root,body{background:#fff}body{font-size:14pt}main{max-width:none;padding:0}\
+        .card{border:0;border-radius:0;padding:0;background:none}h1,p.label{text-align:center}h1{font-size:26pt}p.label{font-size:18pt}\
+        form,dl,label,input,textarea,button,.copy,.note,.short,script{display:none!important}\
+        .qr{width:110mm;max-width:100%;border:0;margin:8mm auto}\
+        .printlink{display:block;text-align:center;font:18pt/1.3 ui-monospace,Menlo,Consolas,monospace;word-break:break-all;margin:0}}
         """
 
     static let copyScript = """
@@ -40,7 +47,7 @@ enum DefaultTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="robots" content="noindex, nofollow, noarchive">
-        <meta name="referrer" content="no-referrer">
+        <meta name="referrer" content="strict-origin">
         <meta http-equiv="Content-Security-Policy" content="{{csp}}">
         <style>{{{style}}}</style>
         """
@@ -59,11 +66,12 @@ enum DefaultTemplates {
         <main>
         <div class="card">
         <h1>You are invited to {{project}}</h1>
-        {{#label}}<p class="label">{{label}}</p>{{/label}}
+        {{#label}}<p class="label" dir="auto"><bdi>{{label}}</bdi></p>{{/label}}
         <dl>
         <dt>Role</dt><dd>{{role}}</dd>
-        <dt>For</dt><dd>{{audienceText}}</dd>
+        <dt>For</dt><dd><bdi>{{audienceText}}</bdi></dd>
         {{#usesText}}<dt>Uses</dt><dd>{{usesText}}</dd>{{/usesText}}
+        {{#memberForText}}<dt>Membership</dt><dd>{{memberForText}}</dd>{{/memberForText}}
         {{#notBefore}}<dt>Valid from</dt><dd><time datetime="{{notBeforeISO}}">{{notBefore}}</time></dd>{{/notBefore}}
         <dt>Expires</dt><dd>{{#expires}}<time datetime="{{expiresISO}}">{{expires}}</time>{{/expires}}{{^expires}}never{{/expires}}</dd>
         </dl>
@@ -74,7 +82,9 @@ enum DefaultTemplates {
         </form>
         {{/joinURL}}
         {{^joinURL}}<p class="note">Give the token below to the service you are joining.</p>{{/joinURL}}
+        {{#shortURL}}<p class="short">Short link: <a href="{{shortURL}}">{{shortLink}}</a></p>{{/shortURL}}
         {{#qrSVG}}{{{qrSVG}}}{{/qrSVG}}
+        {{#printLink}}<p class="printlink">{{printLink}}</p>{{/printLink}}
         {{#pageURL}}
         <label for="link">Link to this invitation</label>
         <input id="link" type="text" readonly value="{{pageURL}}">
@@ -106,7 +116,7 @@ enum DefaultTemplates {
         <p>{{reason}}</p>
         <dl>
         <dt>Project</dt><dd>{{project}}</dd>
-        {{#label}}<dt>Label</dt><dd>{{label}}</dd>{{/label}}
+        {{#label}}<dt>Label</dt><dd><bdi>{{label}}</bdi></dd>{{/label}}
         </dl>
         <p class="note">Ask the person who invited you for a new link. Invitation {{id}}.</p>
         </div>
@@ -125,6 +135,21 @@ enum DefaultTemplates {
         </head>
         <body>
         <main><div class="card"><h1>Invitations</h1><p>Open the link you were given to see your invitation.</p></div></main>
+        </body>
+        </html>
+
+        """
+
+    static let short = """
+        \(html)<!doctype html>
+        <html lang="en">
+        <head>
+        \(head)
+        <meta http-equiv="refresh" content="0; url={{pageURL}}">
+        <title>Invitation</title>
+        </head>
+        <body>
+        <main><div class="card"><h1>Invitation</h1><p><a href="{{pageURL}}">Open the invitation</a></p></div></main>
         </body>
         </html>
 
@@ -151,10 +176,10 @@ enum DefaultTemplates {
         \(html)<!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Invitation to {{project}}</title></head>
         <body style="font-family:sans-serif;color:#1a1a1a">
-        <p>You are invited to <strong>{{project}}</strong>{{#label}} ({{label}}){{/label}} as <strong>{{role}}</strong>.</p>
+        <p>You are invited to <strong>{{project}}</strong>{{#label}} (<bdi>{{label}}</bdi>){{/label}} as <strong>{{role}}</strong>.</p>
         {{#link}}<p><a href="{{link}}" style="display:inline-block;padding:.6em 1.2em;background:#0b57d0;color:#fff;border-radius:6px;text-decoration:none">Open your invitation</a></p>
         <p style="font-size:.875em;color:#595959">Or copy this link: {{link}}</p>{{/link}}
-        <p>It expires {{#expires}}on {{expires}}{{/expires}}{{^expires}}never{{/expires}}. Only {{audienceText}} can accept it.</p>
+        <p>It expires {{#expires}}on {{expires}}{{/expires}}{{^expires}}never{{/expires}}. Only <bdi>{{audienceText}}</bdi> can accept it.</p>
         </body></html>
 
         """

@@ -178,19 +178,30 @@ bad_line("project_dot.txt", "project:.\n", "project: .", refused(2, "project:.")
 bad_line("project_empty.txt", "project:\n", "project: and nothing", refused(2, "project:"))
 bad_line("project_65_characters.txt", "project:" + "p" * 65 + "\n", "a project name one character too long", 'revoked.txt:2: "project:' + "p" * 52 + "…\" is not")
 bad_line("project_space_after_colon.txt", "project: hostile\n", "a space after project:", refused(2, "project: hostile"))
-bad_line("id_21_characters.txt", "A" * 21 + "\n", "an invitation id one character short", refused(2, "A" * 21) + " an invitation id")
-bad_line("id_23_characters.txt", "A" * 23 + "\n", "an invitation id one character long", refused(2, "A" * 23))
+bad_line("id_15_characters.txt", "A" * 15 + "\n", "an invitation id one character shorter than the 16 any issuer's id has", refused(2, "A" * 15) + " an invitation id")
+bad_line("id_65_characters.txt", "A" * 65 + "\n", "an invitation id one character longer than 64", 'revoked.txt:2: "' + "A" * 60 + "…\" is not")
 bad_line("id_with_padding.txt", "A" * 22 + "==\n", "an invitation id with base64 padding", refused(2, "A" * 22 + "=="))
 bad_line("id_standard_base64_alphabet.txt", "AAAAAAAAAAAAAAAAAAA+/A\n", "an invitation id with + and /", refused(2, "AAAAAAAAAAAAAAAAAAA+/A"))
-bad_line("id_non_zero_trailing_bits.txt", "AAAAAAAAAAAAAAAAAAAAAB\n", "an invitation id whose last character has bits beyond the 16 bytes", refused(2, "AAAAAAAAAAAAAAAAAAAAAB"))
+add(R, "accepted_ids_of_other_issuers.txt", "0f8fad5b-d9cb-469f-a165-70867728950e\n01ARZ3NDEKTSV4RRFFQ69G5FAV\nAAAAAAAAAAAAAAAAAAAAAB\n" + REVOKE,
+    "ids other issuers mint (a UUID, a ULID, 22 characters that are not 16 bytes): accepted as entries", exit=13, reason="revoked")
 bad_line("id_cyrillic_lookalike.txt", "AAAAAAAAAAAAAAAAAAAAA\u0410\n", "an invitation id ending in a Cyrillic А", refused(2, "AAAAAAAAAAAAAAAAAAAAA\u0410"))
 bad_line("two_entries_on_one_line.txt", "AAAAAAAAAAAAAAAAAAAAAA BBBBBBBBBBBBBBBBBBBBBA\n", "two entries on one line", refused(2, "AAAAAAAAAAAAAAAAAAAAAA BBBBBBBBBBBBBBBBBBBBBA"))
-add(R, "nul_byte.txt", (REVOKE + "AAAAAAAAAAAAAAAAAAAAAA\x00\n").encode(), "a NUL byte after an id", exit=2, reason="error", error=refused(2, "AAAAAAAAAAAAAAAAAAAAAA\\u{0}"))
-add(R, "escape_sequence_in_entry.txt", (REVOKE + "\x1b[2K\x1b[1Agranted\n").encode(), "terminal escape sequences in a line, which the error quotes", exit=2, reason="error", error='revoked.txt:2: "\\u{1b}[2K\\u{1b}[1Agranted" is not')
-add(R, "lone_cr_between_entries.txt", (REVOKE + "AAAAAAAAAAAAAAAAAAAAAA\rproject:other\n").encode(), "a lone CR (old Mac line end) joins two entries into one line", exit=2, reason="error", error='revoked.txt:2: "AAAAAAAAAAAAAAAAAAAAAA\\u{d}project:other" is not')
+add(R, "accepted_member_entry.txt", "member:hostile:alice@example.org\nmember:other:github%3A1%23x%20y\n",
+    "control: member:PROJECT:SUBJECT entries parse, and remove only that subject (a check without one is granted)", exit=0, reason="granted")
+bad_line("member_no_subject.txt", "member:hostile:\n", "member: with an empty subject", refused(2, "member:hostile:") + " member:PROJECT:SUBJECT")
+bad_line("member_no_colon.txt", "member:hostile\n", "member: with a project and no subject", refused(2, "member:hostile"))
+bad_line("member_project_with_slash.txt", "member:a/b:alice\n", "member: with a project name that is not one", refused(2, "member:a/b:alice"))
+bad_line("member_bad_percent_escape.txt", "member:hostile:alice%2\n", "member: with a % not followed by two hex digits", refused(2, "member:hostile:alice%2"))
+bad_line("member_percent_not_hex.txt", "member:hostile:alice%zz\n", "member: with %zz", refused(2, "member:hostile:alice%zz"))
+bad_line("member_raw_non_ascii_subject.txt", "member:hostile:al\u0456ce@example.org\n", "member: with a raw non-ASCII byte (a Cyrillic і) that must be escaped", refused(2, "member:hostile:al\u0456ce@example.org"))
+bad_line("member_escaped_control_character.txt", "member:hostile:alice%0A\n", "member: whose subject decodes to a control character", refused(2, "member:hostile:alice%0A"))
+bad_line("member_escaped_invalid_utf8.txt", "member:hostile:alice%FF\n", "member: whose subject decodes to invalid UTF-8", refused(2, "member:hostile:alice%FF"))
+add(R, "nul_byte.txt", (REVOKE + "AAAAAAAAAAAAAAAAAAAAAA\x00\n").encode(), "a NUL byte after an id", exit=2, reason="error", error=refused(2, "AAAAAAAAAAAAAAAAAAAAAA\\u0000"))
+add(R, "escape_sequence_in_entry.txt", (REVOKE + "\x1b[2K\x1b[1Agranted\n").encode(), "terminal escape sequences in a line, which the error quotes", exit=2, reason="error", error='revoked.txt:2: "\\u001b[2K\\u001b[1Agranted" is not')
+add(R, "lone_cr_between_entries.txt", (REVOKE + "AAAAAAAAAAAAAAAAAAAAAA\rproject:other\n").encode(), "a lone CR (old Mac line end) joins two entries into one line", exit=2, reason="error", error='revoked.txt:2: "AAAAAAAAAAAAAAAAAAAAAA\\u000dproject:other" is not')
 add(R, "invalid_utf8_in_entry.txt", REVOKE.encode() + b"project:caf\xe9\n", "invalid UTF-8 in an entry", exit=2, reason="error", error="revoked.txt:2: not valid UTF-8")
 add(R, "utf16_encoded.txt", ("\ufeff" + REVOKE).encode("utf-16-le"), "the list saved as UTF-16", exit=2, reason="error", error="revoked.txt:1: not valid UTF-8")
-add(R, "bom_in_middle.txt", (REVOKE + BOM + "AAAAAAAAAAAAAAAAAAAAAA\n").encode(), "a byte order mark at the start of the second line", exit=2, reason="error", error=refused(2, "\\u{feff}AAAAAAAAAAAAAAAAAAAAAA"))
+add(R, "bom_in_middle.txt", (REVOKE + BOM + "AAAAAAAAAAAAAAAAAAAAAA\n").encode(), "a byte order mark at the start of the second line", exit=2, reason="error", error=refused(2, "\\ufeffAAAAAAAAAAAAAAAAAAAAAA"))
 add(R, "line_of_1mb.txt", None, "a line of a million characters: refused, and quoted only in part", exit=2, reason="error",
     error='revoked.txt:2: "' + "A" * 60 + "…\" is not", generate=dict(head=REVOKE, repeat="A", bytes=1 << 20, tail="\n"))
 add(R, "oversized_17mb.txt", None, "17 MiB, above the 16 MiB a list may have", exit=2, reason="error", error="revoked.txt: cannot read revoked.txt: too large",
@@ -359,6 +370,9 @@ add(T, "accepted_join_url_without_placeholders.toml", 'join_url = "https://gw.ex
 
 def line(n): return f"tessera.toml:{n}: "
 bad("unknown_key.toml", "# site\ncolour = \"red\"\n", "an unknown key", line(2) + "unknown key colour; known:")
+bad("signup_as_string.toml", "signup = \"no\"\n", "signup as a string, which must not read as on or off", line(1) + "signup must be true or false")
+bad("default_member_for_not_a_span.toml", "default_member_for = \"a week\"\n", "default_member_for that is no span", line(1) + "default_member_for must be a length of time")
+bad("default_member_for_zero.toml", "default_member_for = \"0d\"\n", "a membership that ends when it starts", line(1) + "default_member_for must be a length of time")
 bad("unknown_key_in_gateway.toml", "[gateway]\nport = \"80\"\n", "an unknown key in [gateway]", line(2) + "unknown key port in [gateway]")
 bad("unknown_table.toml", "[server]\nlisten = \"x\"\n", "an unknown table", line(1) + "unknown table [server]; known: [gateway]")
 bad("duplicate_key.toml", "issuer = \"a\"\n\nissuer = \"b\"\n", "a key set twice", line(3) + "issuer is set twice")
@@ -373,7 +387,10 @@ bad("deeply_nested_arrays.toml", "roles = " + "[" * 10000 + "]" * 10000 + "\n", 
 bad("bad_string_escape.toml", "issuer = \"a\\qb\"\n", "an unknown escape", line(1) + "unknown escape \\q")
 bad("unicode_escape_surrogate.toml", "issuer = \"\\uD800\"\n", "a \\u escape of a lone surrogate", line(1) + "invalid \\u escape")
 bad("unicode_escape_short.toml", "issuer = \"\\u12\"\n", "a \\u escape with two digits", line(1) + "invalid \\u escape")
-bad("unicode_escape_long_form.toml", "issuer = \"\\U0001F600\"\n", "the 8-digit \\U escape this subset does not read", line(1) + "unknown escape \\U")
+accepted("accepted_unicode_escape_long_form.toml", "roles = ['viewer']\naudience = \"gw.example\\U0000002Eorg\"\n", "the 8-digit \\U escape of TOML, once refused as an unknown escape")
+bad("unicode_escape_long_form_beyond_unicode.toml", "issuer = \"\\U00110000\"\n", "a \\U escape past U+10FFFF", line(1) + "invalid \\U escape (\\U takes exactly 8 hex digits")
+bad("unicode_escape_long_form_surrogate.toml", "issuer = \"\\U0000D800\"\n", "a \\U escape of a lone surrogate", line(1) + "invalid \\U escape")
+bad("unicode_escape_long_form_five_digits.toml", "issuer = \"\\U1F600\"\n", "a \\U escape with five digits, which would swallow the text after it", line(1) + "invalid \\U escape")
 bad("unterminated_string.toml", "issuer = \"abc\n", "a string not closed on its line", line(1) + "the string is not closed")
 bad("unterminated_literal_string.toml", "issuer = 'abc\n", "a literal string not closed", line(1) + "the string is not closed")
 bad("multiline_basic_string.toml", "issuer = \"\"\"Example\nLab\"\"\"\n", "a multi-line string", line(1) + "multi-line strings are not supported")
@@ -384,11 +401,27 @@ bad("array_of_integers.toml", "roles = [1, 2]\n", "an array of numbers", line(1)
 bad("wrong_type_roles_string.toml", "roles = \"viewer\"\n", "roles as a string", line(1) + "roles must be a list of strings")
 bad("wrong_type_issuer_integer.toml", "issuer = 42\n", "issuer as a number", line(1) + "issuer must be a \"string\"")
 bad("wrong_type_base_url_boolean.toml", "base_url = true\n", "base_url as a boolean", line(1) + "base_url must be a \"string\"")
+bad("slides_as_string.toml", "# speaker's kit\nslides = \"yes\"\n", "slides as a string instead of true or false", line(2) + "slides must be true or false")
+bad("short_links_as_integer.toml", "short_links = 1\n", "short_links as a number", line(1) + "short_links must be true or false")
 bad("base_url_ftp.toml", "base_url = \"ftp://invites.example.org/\"\n", "base_url with another scheme", line(1) + "base_url must start with https:// or http://")
 bad("base_url_javascript.toml", "base_url = \"javascript:alert(1)\"\n", "base_url as a javascript: URL", line(1) + "base_url must start with https:// or http://")
 bad("base_url_no_host.toml", "base_url = \"https://\"\n", "base_url without a host", line(1) + "base_url must be an address with a host")
 bad("base_url_with_space.toml", "base_url = \"https://invites.example.org/my site/\"\n", "base_url with a space", line(1) + "base_url must be an address with a host")
 bad("base_url_with_user_name.toml", "base_url = \"https://admin@invites.example.org/\"\n", "base_url with a user name", line(1) + "base_url must be an address with a host")
+# Issue 12, review F8: page addresses with a query or fragment, or a placeholder that is never filled.
+bad("base_url_with_query_string.toml", "# site\nbase_url = \"https://invites.example.org/?lang=en\"\n", "base_url with a query string: pages would be at …/?lang=en/i/<id>/",
+    line(2) + "base_url must not hold a query string (?…)")
+bad("base_url_with_fragment.toml", "base_url = \"https://invites.example.org/#top\"\n", "base_url with a fragment: browsers never send what follows #",
+    line(1) + "base_url must not hold a fragment (#…)")
+bad("join_url_with_query_string.toml", "join_url = \"https://gw.example.org/join?site=a\"\n", "join_url with a query string", line(1) + "join_url must not hold a query string (?…)")
+bad("join_url_with_fragment.toml", "join_url = \"https://gw.example.org/join#form\"\n", "join_url with a fragment", line(1) + "join_url must not hold a fragment (#…)")
+bad("base_url_unknown_placeholder.toml", "roles = [\"viewer\"]\nbase_url = \"https://{id}.invites.example.org/\"\n", "base_url with {id}, which nothing fills: written raw into every page",
+    line(2) + "base_url holds the unknown placeholder \"{id}\"; only {project} and {jti} are filled in")
+bad("join_url_unknown_placeholder.toml", "join_url = \"https://gw.example.org/join/{Project}\"\n", "join_url with {Project} (placeholders are case-sensitive)",
+    line(1) + "join_url holds the unknown placeholder \"{Project}\"")
+bad("join_url_lone_brace.toml", "join_url = \"https://gw.example.org/join/{project\"\n", "join_url with a placeholder not closed", line(1) + "join_url holds the unknown placeholder \"{project\"")
+bad("gateway_redirect_unknown_placeholder.toml", "[gateway]\nredirect = \"https://app.example.org/projects/{id}/\"\n", "[gateway] redirect with {id}, which nothing fills: sent raw in every 303",
+    line(2) + "[gateway] redirect holds the unknown placeholder \"{id}\"; only {project} and {jti} are filled in")
 bad("join_url_no_host.toml", "join_url = \"http:///join\"\n", "join_url without a host", line(1) + "join_url must be an address with a host")
 bad("issuer_257_bytes.toml", "issuer = \"" + "i" * 257 + "\"\n", "an issuer longer than any token claim may be", line(1) + "issuer must be 1-256 bytes without control characters")
 bad("audience_escape_character.toml", "audience = \"gw\\u001b[2J\"\n", "an audience holding ESC by a \\u escape", line(1) + "audience must be 1-256 bytes without control characters")
@@ -416,6 +449,23 @@ bad("empty_key.toml", "= \"x\"\n", "a value without a key", line(1) + "expected 
 bad("key_with_space.toml", "base url = \"https://invites.example.org/\"\n", "a key with a space", line(1) + "expected '='")
 bad("text_after_value.toml", "issuer = \"x\" trailing\n", "text after the value", line(1) + "unexpected text after the value")
 bad("text_after_table_header.toml", "[gateway] listen = \"x\"\n", "a key on the table header's line", line(1) + "unexpected text after [gateway]")
+# Issue 12: strict \u escapes, values checked after parsing named by line and cut, bidi controls, email_from.
+bad("unicode_escape_plus_sign.toml", "issuer = \"\\u+041\"\n", "a \\u escape with a sign, which a lenient hex parser reads as \"A\"", line(1) + "invalid \\u escape")
+bad("unicode_escape_spaces.toml", "issuer = \"\\u 41x\"\n", "a \\u escape with a space among its digits", line(1) + "invalid \\u escape")
+bad("default_expiry_not_a_span.toml", "# site\ndefault_expiry = \"2 weeks\"\n", "a default_expiry that is no span: once reported without its line",
+    line(2) + "default_expiry \"2 weeks\" is not a span, a time or 'never'")
+add(T, "default_expiry_500kb.toml", None, "a default_expiry of 500 KB: once echoed whole in the error", exit=2,
+    error=line(1) + "default_expiry \"" + "x" * 80 + "…\"", generate=dict(head="default_expiry = \"", repeat="x", bytes=500_000, tail="\"\n"))
+bad("ledger_not_a_location.toml", "roles = [\"viewer\"]\nledger = \"mysql://db.example.org/tessera\"\n", "a ledger that is no location: once reported without its line",
+    line(2) + "ledger \"mysql://db.example.org/tessera\" is not sqlite:PATH, postgres://… or postgresql://…")
+bad("role_name_600_bytes.toml", "roles = [\"" + "r" * 600 + "/\"]\n", "a 600-byte role name: echoed whole once", line(1) + "role \"" + "r" * 80 + "…\" (601 bytes) is not a valid name")
+bad("issuer_bidi_override.toml", "issuer = \"Lab \\u202Egro.live\"\n", "an issuer with a right-to-left override: it would show as other text on pages and in mail",
+    line(1) + "issuer holds a bidirectional control character")
+bad("audience_bidi_isolate.toml", "audience = \"gw\\u2066.example.org\"\n", "an audience with a directional isolate", line(1) + "audience holds a bidirectional control character")
+bad("email_from_with_display_name.toml", "email_from = \"Lab <invites@example.org>\"\n", "email_from with a display name: the name is issuer's, and this would make From: two mailboxes",
+    line(1) + "email_from \"Lab <invites@example.org>\" is not one plain address")
+bad("email_from_header_injection.toml", "email_from = \"a@example.org\\r\\nBcc: x@example.org\"\n", "email_from with a line break: a header injection",
+    line(1) + "email_from \"a@example.org")
 add(T, "very_long_line.toml", None, "a value of 900,000 characters on one line", exit=2, error=line(1) + "issuer must be 1-256 bytes",
     generate=dict(head="issuer = \"", repeat="i", bytes=900_000, tail="\"\n"))
 add(T, "accepted_very_long_comment.toml", None, "a comment of 900,000 characters, then the settings", exit=2, error=READ_MINT, check=READ_CHECK,

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import TesseraTestSupport
 #endif
 
 /// One loopback TCP connection driven byte by byte, for what no HTTP client sends: partial, trickled, malformed or endless requests.
@@ -102,11 +103,4 @@ final class RawConnection: @unchecked Sendable {
 /// `send(2)` without SIGPIPE, under a name `RawConnection.send` does not shadow.
 private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
     send(fd, bytes, count, Int32(MSG_NOSIGNAL))
-}
-
-/// Runs blocking socket work on a thread of its own, so the shared task pool stays free for the in-process gateway.
-func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
 }

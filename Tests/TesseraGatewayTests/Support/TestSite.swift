@@ -23,6 +23,8 @@ final class TestSite: @unchecked Sendable {
         configuration.site = SiteFolder(root: folder.path)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.reloadInterval = .milliseconds(50)
+        // Where the link pages live (base_url's origin): POST /join is accepted from there.
+        configuration.joinOrigins = [TestSite.linkPageOrigin]
         try write("keys/main.public.pem", key.publicKey.pemRepresentation)
         try write("revoked.txt", revoked)
     }
@@ -85,6 +87,21 @@ struct UnavailableLedger: Ledger {
     func acceptances(ofInvitation id: String) async throws(LedgerError) -> [Acceptance] { throw .unavailable("connection refused") }
     func prune(expiredBefore cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> [String] { throw .unavailable("connection refused") }
 }
+
+extension TestSite {
+    /// The origin of the static link pages in tests (`base_url`'s): their Join button posts from here.
+    static let linkPageOrigin = "https://invites.example.org"
+}
+
+/// The headers of a Join button's POST from the link page, plus any others.
+func joinHeaders(_ extra: KeyValuePairs<String, String> = [:]) -> HTTPFields {
+    var fields = headers(["Origin": TestSite.linkPageOrigin, "Content-Type": "application/x-www-form-urlencoded"])
+    for (name, value) in extra { fields.append(HTTPFields.Element(name: header(name), value: value)) }
+    return fields
+}
+
+/// The form a Join button posts.
+func joinForm(_ token: String) -> ByteBuffer { ByteBuffer(string: "token=\(token)") }
 
 /// Header names by their text (HTTPTypes' `HTTPField` is not re-exported by Hummingbird).
 func header(_ name: String) -> HTTPFields.Element.Name { HTTPFields.Element.Name(name)! }
