@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GRDB
 import TesseraCore
 
@@ -34,6 +41,53 @@ extension SQLiteLedger {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         return configuration
+    }
+
+    /// Creates the ledger file complete, or leaves it to the process that did: true when this one did.
+    ///
+    /// The file is built under a hidden name beside `path` (WAL mode, schema, version) and then
+    /// linked to `path`, which fails if the name exists. So no process ever opens a half-made
+    /// ledger: when sixteen `check --redeem` start on a new machine at once, SQLite gave up on
+    /// the switch to WAL without waiting ("database is locked"), and a process could read the
+    /// version before another's schema and the tables after ("not a tessera ledger").
+    static func createIfMissing(path: String) throws -> Bool {
+        guard !FileSystem.exists(path) else { return false }
+        let draft = FileSystem.temporaryPath(beside: path)
+        do {
+            try writeDraft(draft, of: path)
+            let created = try publish(draft, as: path)
+            removeDraft(draft)
+            return created
+        } catch {
+            removeDraft(draft)
+            throw error
+        }
+    }
+
+    private static func writeDraft(_ draft: String, of path: String) throws {
+        let queue = try DatabaseQueue(path: draft, configuration: configuration(path: draft))
+        _ = try queue.writeWithoutTransaction { db in try prepareSchema(db, path: path, access: .initialize) }
+        // The last connection's close checkpoints the WAL into the file (synced: synchronous is FULL) and removes it.
+        try queue.close()
+    }
+
+    /// Links `draft` to `path`: false when another process's file got there first.
+    private static func publish(_ draft: String, as path: String) throws -> Bool {
+        do {
+            try FileSystem.link(draft, to: path)
+            return true
+        } catch where error.code == EEXIST {
+            return false
+        }
+    }
+
+    private static func removeDraft(_ draft: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileSystem.remove(draft + suffix) }
+    }
+
+    /// GRDB's pool sets `synchronous = NORMAL` after `prepareDatabase` has run: set FULL again on the writer.
+    static func requireFullSync(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA synchronous = FULL")
     }
 
     /// WAL lets readers (`members`, `list`) run beside writers; the mode is stored in the file, so only the first open sets it.
@@ -80,15 +134,24 @@ extension SQLiteLedger {
     }
 
     /// The schema version stored in the file: 0 for a file without one (new, or empty).
+    ///
+    /// One statement, so one snapshot: read one by one, the version could come from before another
+    /// process's schema commit and the tables from after it, and a new ledger looked foreign.
     static func storedVersion(_ db: Database, path: String) throws -> Int {
-        try checkApplicationID(db, path: path)
-        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        let row = try Row.fetchOne(db, sql: """
+            SELECT (SELECT application_id FROM pragma_application_id) AS id,
+                   (SELECT user_version FROM pragma_user_version) AS version,
+                   (SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%') AS tables
+            """)
+        let id: Int32 = row?["id"] ?? 0, version: Int = row?["version"] ?? 0, tables: Int = row?["tables"] ?? 0
+        guard id == 0 || id == applicationID else {
+            throw LedgerError.unavailable("\(path): an SQLite database of another program (application id \(id))")
+        }
         if version > schemaVersion {
             throw LedgerError.unavailable("\(path): written by a newer tessera (schema \(version); this one knows \(schemaVersion))")
         }
-        if version == 0 {
-            let tables = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
-            guard tables == 0 else { throw LedgerError.unavailable("\(path): an SQLite database that is not a tessera ledger") }
+        if version == 0, tables != 0 {
+            throw LedgerError.unavailable("\(path): an SQLite database that is not a tessera ledger")
         }
         return version
     }
@@ -152,12 +215,5 @@ extension SQLiteLedger {
                 delivered_through INTEGER NOT NULL
             ) WITHOUT ROWID;
             """)
-    }
-
-    private static func checkApplicationID(_ db: Database, path: String) throws {
-        let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        guard id == 0 || id == applicationID else {
-            throw LedgerError.unavailable("\(path): an SQLite database of another program (application id \(id))")
-        }
     }
 }

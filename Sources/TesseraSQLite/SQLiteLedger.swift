@@ -22,7 +22,7 @@ public final class SQLiteLedger: Ledger, MembershipFeed {
     /// Reads (repeat admissions, listings) on reader connections beside the writer.
     private let reader: any DatabaseReader
     /// The one writer connection; nil when opened `.readOnly`.
-    private let database: DatabasePool?
+    let database: DatabasePool?
     private let commits: CommitQueue<RedemptionRequest, Result<Redemption, LedgerError>>
 
     /// Makes `sqlite:` locations openable (and initializable) in this process: each program that keeps a ledger calls it once at start-up.
@@ -49,8 +49,12 @@ public final class SQLiteLedger: Ledger, MembershipFeed {
                 reader = queue
                 database = nil
             } else {
+                if access == .readWrite { _ = try Self.createIfMissing(path: path) }
                 let pool = try DatabasePool(path: path, configuration: Self.configuration(path: path))
-                try pool.writeWithoutTransaction { db in try Self.prepareSchema(db, path: path, access: access) }
+                try pool.writeWithoutTransaction { db in
+                    try Self.requireFullSync(db)
+                    try Self.prepareSchema(db, path: path, access: access)
+                }
                 reader = pool
                 database = pool
             }
@@ -68,6 +72,7 @@ public final class SQLiteLedger: Ledger, MembershipFeed {
     /// `tessera-verify ledger init`: creates the file and its schema, or migrates an older one.
     public static func initialize(path: String) throws(LedgerError) -> SchemaChange {
         do {
+            if try createIfMissing(path: path) { return SchemaChange(before: 0, after: schemaVersion) }
             let pool = try DatabasePool(path: path, configuration: configuration(path: path))
             return try pool.writeWithoutTransaction { db in try prepareSchema(db, path: path, access: .initialize) }
         } catch {

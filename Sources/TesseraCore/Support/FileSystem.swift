@@ -349,7 +349,8 @@ public enum FileSystem {
         return base.hasSuffix("/") ? base + component : base + "/" + component
     }
 
-    private static func temporaryPath(beside path: String) -> String {
+    /// A hidden name beside `path` (`.NAME.tmp-…`, random) for a file that `link(_:to:)` will publish.
+    public static func temporaryPath(beside path: String) -> String {
         var random = SystemRandomNumberGenerator()
         let suffix = String(random.next() as UInt64, radix: 36)
         let dir = directoryName(of: path)
