@@ -38,7 +38,11 @@ public struct VerifierInputs: Sendable, Equatable {
     public var folder: SiteFolder { SiteFolder(root: site, keys: keys) }
 
     /// Loads the keyring and the revocation list; any problem is a configuration error (exit 2) naming the file or address.
-    public func makeVerifier() async throws(CommandLineError) -> Verifier {
+    ///
+    /// With `token` (a one-shot check of that token), a long plain list keeps only that token's
+    /// invitation id, read from the token once its signature holds: such a verifier refuses every
+    /// other invitation as revoked.
+    public func makeVerifier(for token: [UInt8]? = nil) async throws(CommandLineError) -> Verifier {
         let folder = self.folder
         let keyring: Keyring
         do {
@@ -53,7 +57,19 @@ public struct VerifierInputs: Sendable, Equatable {
         let leewaySeconds = try OptionValue.seconds(leeway, flag: "--leeway")
         let audience: String?
         if let flag = self.audience { audience = flag } else { audience = try SiteOptions.settings(of: folder).audience }
-        var verifier = Verifier(keyring: keyring, revocations: try await loadRevocationList(keyring: keyring, leeway: leewaySeconds), audience: audience, leeway: leewaySeconds)
+        var onlyInvitation: (@Sendable () -> String?)?
+        if let token {
+            let signatureOnly = Verifier(keyring: keyring, delegationCache: nil)
+            onlyInvitation = { () -> String? in
+                do {
+                    return try signatureOnly.verifySignature(token).invitation.id
+                } catch {
+                    return nil  // The real check refuses it; the whole list is read meanwhile.
+                }
+            }
+        }
+        let revocations = try await loadRevocationList(keyring: keyring, leeway: leewaySeconds, onlyInvitation: onlyInvitation)
+        var verifier = Verifier(keyring: keyring, revocations: revocations, audience: audience, leeway: leewaySeconds)
         verifier.allowsSignup = try allowsSignup()
         return verifier
     }
@@ -78,12 +94,13 @@ public struct VerifierInputs: Sendable, Equatable {
     }
 
     /// Reads the revocation list, verifying a signed one with `keyring` and refusing one older than the newest this site has accepted.
-    public func loadRevocationList(keyring: Keyring, leeway: Int64 = 60) async throws(CommandLineError) -> RevocationList {
+    public func loadRevocationList(keyring: Keyring, leeway: Int64 = 60, onlyInvitation: (@Sendable () -> String?)? = nil) async throws(CommandLineError) -> RevocationList {
         let source = try revocationSource()
         let required = try configuredRevocationList() != nil
+        var checks = RevocationSource.Checks(now: .now, leeway: leeway)
+        checks.onlyInvitation = onlyInvitation
         do {
-            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: folder), required: required,
-                                         checks: RevocationSource.Checks(now: .now, leeway: leeway)).list
+            return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: folder), required: required, checks: checks).list
         } catch {
             // The site's own revoked.txt needs no advice when merely unreadable: the message names it.
             let hint = error.kind == .unreadable && !required ? nil : error.advice

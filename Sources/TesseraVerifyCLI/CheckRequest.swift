@@ -46,7 +46,9 @@ public struct CheckRequest: Sendable, Equatable {
     public func run() async throws {
         let outcome: Result<Decision, Denial>
         do {
-            let verifier = try await self.verifier.makeVerifier()
+            // A token given as the argument can be read before the list (standard input is read later, once).
+            let argument = token.flatMap { $0 == "-" ? nil : Array($0.utf8) }
+            let verifier = try await self.verifier.makeVerifier(for: argument)
             let now = try at.map { (text) throws(CommandLineError) in try OptionValue.timestamp(text, flag: "--at") } ?? Timestamp.now
             if let project { _ = try OptionValue.name(project, flag: "--project") }
             if let subject, !Name.isValidSubject(subject) {

@@ -108,6 +108,35 @@ import TesseraTestSupport
         #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 13)
     }
 
+    /// Issue 15: a long `revoked.txt` is read for the one token checked (its id's line only is kept),
+    /// and still gives every verdict the whole list gives: revoked wherever its line is, granted
+    /// when absent, and exit 2 for a malformed line anywhere, also after the token's own line.
+    @Test func aLongListIsReadForTheCheckedTokenAndStillDecidesAlike() throws { try aLongListIsReadForTheCheckedTokenAndStillDecidesAlikeBody() }
+    private func aLongListIsReadForTheCheckedTokenAndStillDecidesAlikeBody() throws {
+        let site = try MintedSite("--project", "talk", "--role", "viewer")
+        // 20,000 other ids: 460 KB, far past the 64 KiB from which the list is read for one token.
+        var generator = SystemRandomNumberGenerator()
+        let others = (0..<20_000).map { _ in
+            String((0..<22).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".randomElement(using: &generator)! })
+        }
+        let body = others.joined(separator: "\n") + "\n"
+        try site.folder.write("revoked.txt", body)
+        #expect(try Binary.verify("check", site.token, in: site.folder.url).status == 0)
+        for (name, text) in [("first", site.id + "\n" + body), ("last", body + site.id + "  # by hand\n"), ("middle", others[..<10_000].joined(separator: "\n") + "\n" + site.id + "\n" + body)] {
+            try site.folder.write("revoked.txt", text)
+            let result = try Binary.verify("check", "--json", site.token, in: site.folder.url)
+            #expect(result.status == 13, "the id's line \(name)")
+            #expect(result.json?["reason"] as? String == "revoked", "the id's line \(name)")
+        }
+        try site.folder.write("revoked.txt", site.id + "\n" + body + "not an entry\n")
+        let malformed = try Binary.verify("check", site.token, in: site.folder.url)
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("revoked.txt:20002:"), "\(malformed.stderr)")
+        // Read from standard input, the token is not known before the list: the whole list is read, same verdict.
+        try site.folder.write("revoked.txt", body + site.id + "\n")
+        #expect(try Binary.verify("check", "-", in: site.folder.url, stdin: site.token).status == 13)
+    }
+
     @Test func exit14ForAnotherSubjectProjectOrAudience() throws { try exit14ForAnotherSubjectProjectOrAudienceBody() }
     private func exit14ForAnotherSubjectProjectOrAudienceBody() throws {
         let targeted = try MintedSite("--project", "lab", "--role", "viewer", "--for", "alice@example.org", "--audience", "gw")

@@ -6,6 +6,35 @@ import TesseraTestSupport
 
 /// `--revoked`'s forms: a file in either format, or the address of a published signed list.
 @Suite(.offThePool) struct RevocationSourceTests {
+    /// Issue 15: a list read for one invitation keeps that id's line only, gives that invitation the
+    /// whole list's verdict, refuses a malformed line on the same line number, and clears no other
+    /// invitation (fail closed), whether or not the whole list names it.
+    @Test func aListReadForOneInvitationDecidesAloneForIt() throws {
+        let key = SigningKey(seed: [UInt8](repeating: 7, count: 32))!.publicKey.id
+        func invitation(_ id: String, project: String = "p") -> Invitation {
+            Invitation(id: id, project: project, role: "r", issuedAt: Timestamp(seconds: 1_780_000_000), expiresAt: nil)
+        }
+        let listed = "Qm9vb2JhcmJhemJhenF1eA", unlisted = "AAAAAAAAAAAAAAAAAAAAAA"
+        let text = Array("BBBBBBBBBBBBBBBBBBBBBB\n\(listed)  # by hand\nproject:gone\nCCCCCCCCCCCCCCCCCCCCCC\n".utf8)
+        let whole = try RevocationList(parsing: text)
+        for id in [listed, unlisted] {
+            let one = try RevocationList(parsing: text, onlyInvitation: id)
+            #expect(one.invitationIDs == whole.invitationIDs.intersection([id]))
+            #expect(one.projects == whole.projects)
+            #expect(one.entry(revoking: invitation(id), signedBy: key) == whole.entry(revoking: invitation(id), signedBy: key))
+            #expect(one.entry(revoking: invitation(id, project: "gone"), signedBy: key) == whole.entry(revoking: invitation(id, project: "gone"), signedBy: key))
+            // Another invitation: the whole list clears it (unlisted) or revokes it (listed); this one never clears it.
+            let other = id == listed ? unlisted : listed
+            #expect(one.entry(revoking: invitation(other), signedBy: key) == .invitation(other))
+            #expect(one.entry(revoking: invitation("CCCCCCCCCCCCCCCCCCCCCC"), signedBy: key) != nil)
+        }
+        #expect(whole.entry(revoking: invitation(unlisted), signedBy: key) == nil)
+        let malformed = text + Array("not an entry\n".utf8)
+        let refusal = #expect(throws: RevocationList.ParseError.self) { try RevocationList(parsing: malformed, onlyInvitation: listed) }
+        #expect(refusal?.line == 5)
+        #expect(refusal?.message.hasPrefix("\"not an entry\" is not") == true)
+    }
+
     @Test func parsesAddressesStrictly() throws {
         let url = try #require(RemoteURL("HTTPS://Example.ORG/.well-known/tessera/revoked.paseto?v=2#top"))
         #expect(url.scheme == "https" && url.host == "example.org" && url.port == 443)

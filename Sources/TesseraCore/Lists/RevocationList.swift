@@ -26,6 +26,8 @@ public struct RevocationList: Sendable, Equatable {
     public private(set) var issuedBefore: Timestamp?
     /// Subjects removed from a project, whatever invitation they joined through.
     public private(set) var members: Set<Member> = []
+    /// Set when the list was read for one invitation (`init(parsing:onlyInvitation:)`): it then holds no other invitation id.
+    public private(set) var onlyInvitation: String?
 
     /// A subject in a project: what a `member:` entry names.
     public struct Member: Hashable, Sendable, Comparable {
@@ -161,13 +163,20 @@ public struct RevocationList: Sendable, Equatable {
     ///
     /// Lines may end in CRLF, and a UTF-8 byte order mark may start the file (some Windows editors
     /// write one); anywhere else a byte order mark is part of a line, and an error.
-    public init(parsing text: [UInt8]) throws(ParseError) {
+    ///
+    /// With `onlyInvitation`, every line is still checked, but of the invitation ids only that one
+    /// is kept: a one-shot `check` of one token thus skips building a set of every id, which is
+    /// most of the cost of a long list. Such a list never clears another invitation (see
+    /// `entry(revoking:signedBy:)`).
+    public init(parsing text: [UInt8], onlyInvitation: String? = nil) throws(ParseError) {
+        let wanted = onlyInvitation.map { Array($0.utf8) }
         // One pass over the bytes, with no slice per line: a list may hold hundreds of thousands of
         // entries, and a verifier reads it on every `check` and every reload.
         self = try text.withUnsafeBufferPointer { (bytes) throws(ParseError) -> RevocationList in
             var list = RevocationList()
+            list.onlyInvitation = onlyInvitation
             // At most one id per 23 bytes: growing the set step by step costs more than the parsing.
-            list.invitationIDs.reserveCapacity(min(bytes.count / 23, 1 << 20))
+            if wanted == nil { list.invitationIDs.reserveCapacity(min(bytes.count / 23, 1 << 20)) }
             var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             var lineNumber = 0
             while start <= bytes.count {
@@ -183,6 +192,17 @@ public struct RevocationList: Sendable, Equatable {
                 while low < high, Self.isBlank(bytes[low]) { low += 1 }
                 while high > low, Self.isBlank(bytes[high - 1]) { high -= 1 }
                 if low == high { continue }
+                // Most lines are invitation ids: checked and kept straight from the bytes. Every other
+                // entry has a `:`, which no id holds, so it never passes here by mistake.
+                let line = UnsafeBufferPointer(rebasing: bytes[low..<high])
+                if Self.isInvitationID(line) {
+                    if let wanted {
+                        if line.elementsEqual(wanted) { list.invitationIDs.insert(String(decoding: line, as: UTF8.self)) }
+                    } else {
+                        list.invitationIDs.insert(String(decoding: line, as: UTF8.self))
+                    }
+                    continue
+                }
                 guard let entryText = String(validating: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self) else {
                     throw ParseError(line: lineNumber, message: "not valid UTF-8")
                 }
@@ -193,6 +213,18 @@ public struct RevocationList: Sendable, Equatable {
             }
             return list
         }
+    }
+
+    /// `Name.isValidInvitationID` on bytes: 16 to 64 of A-Z a-z 0-9 - _.
+    private static func isInvitationID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard (16...64).contains(bytes.count) else { return false }
+        for byte in bytes where !base64URL[Int(byte)] { return false }
+        return true
+    }
+
+    /// Which bytes an invitation id may hold, by byte value.
+    private static let base64URL: [Bool] = (0...255).map { byte in
+        (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2d || byte == 0x5f
     }
 
     /// Space, tab or the carriage return of a CRLF line end.
@@ -218,7 +250,8 @@ public struct RevocationList: Sendable, Equatable {
 
     /// The entry that revokes an invitation signed by `key`, or nil if none does.
     public func entry(revoking invitation: Invitation, signedBy key: KeyID) -> Entry? {
-        if invitationIDs.contains(invitation.id) { return .invitation(invitation.id) }
+        // A list read for another invitation lacks this one's line, if it has one: it clears nothing (fail closed).
+        if invitationIDs.contains(invitation.id) || (onlyInvitation.map { $0 != invitation.id } ?? false) { return .invitation(invitation.id) }
         if projects.contains(invitation.project) { return .project(invitation.project) }
         if keyIDs.contains(key) { return .key(key) }
         if let before = issuedBefore, invitation.issuedAt < before { return .issuedBefore(before) }
