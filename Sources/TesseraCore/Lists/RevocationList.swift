@@ -173,53 +173,54 @@ public struct RevocationList: Sendable, Equatable {
         // One pass over the bytes, with no slice per line: a list may hold hundreds of thousands of
         // entries, and a verifier reads it on every `check` and every reload.
         self = try text.withUnsafeBufferPointer { (bytes) throws(ParseError) -> RevocationList in
-            var list = RevocationList()
-            list.onlyInvitation = onlyInvitation
-            // At most one id per 23 bytes: growing the set step by step costs more than the parsing.
-            if wanted == nil { list.invitationIDs.reserveCapacity(min(bytes.count / 23, 1 << 20)) }
-            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-            var lineNumber = 0
-            while start <= bytes.count {
-                lineNumber += 1
-                var end = start
-                var contentEnd: Int?
-                while end < bytes.count, bytes[end] != 0x0a {
-                    if contentEnd == nil, bytes[end] == UInt8(ascii: "#") { contentEnd = end }
-                    end += 1
-                }
-                var low = start, high = contentEnd ?? end
-                start = end + 1
-                while low < high, Self.isBlank(bytes[low]) { low += 1 }
-                while high > low, Self.isBlank(bytes[high - 1]) { high -= 1 }
-                if low == high { continue }
-                // Most lines are invitation ids: checked and kept straight from the bytes. Every other
-                // entry has a `:`, which no id holds, so it never passes here by mistake.
-                let line = UnsafeBufferPointer(rebasing: bytes[low..<high])
-                if Self.isInvitationID(line) {
-                    if let wanted {
-                        if line.elementsEqual(wanted) { list.invitationIDs.insert(String(decoding: line, as: UTF8.self)) }
-                    } else {
-                        list.invitationIDs.insert(String(decoding: line, as: UTF8.self))
+            // Bounds: the table has 256 entries and is indexed by a UInt8 only.
+            try Self.base64URL.withUnsafeBufferPointer { (isIDByte) throws(ParseError) -> RevocationList in
+                var list = RevocationList()
+                list.onlyInvitation = onlyInvitation
+                // At most one id per 23 bytes: growing the set step by step costs more than the parsing.
+                if wanted == nil { list.invitationIDs.reserveCapacity(min(bytes.count / 23, 1 << 20)) }
+                var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+                var lineNumber = 0
+                while start <= bytes.count {
+                    lineNumber += 1
+                    // Most lines are a bare invitation id (16-64 of A-Z a-z 0-9 - _, as
+                    // `Name.isValidInvitationID`): one pass checks its bytes and finds its end. Every
+                    // other entry holds a `:`, which no id does, so it never passes here by mistake.
+                    var end = start
+                    while end < bytes.count, isIDByte[Int(bytes[end])] { end += 1 }
+                    if end == bytes.count || bytes[end] == 0x0a, (16...64).contains(end - start) {
+                        let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                        if wanted == nil || (line.count == wanted!.count && line.elementsEqual(wanted!)) {
+                            list.invitationIDs.insert(String(decoding: line, as: UTF8.self))
+                        }
+                        start = end + 1
+                        continue
                     }
-                    continue
+                    // Anything else: the line's end, the comment, the blanks around the entry. No `#` was
+                    // passed above (it is no id byte), so the scan goes on from `end`.
+                    var contentEnd: Int?
+                    while end < bytes.count, bytes[end] != 0x0a {
+                        if contentEnd == nil, bytes[end] == UInt8(ascii: "#") { contentEnd = end }
+                        end += 1
+                    }
+                    var low = start, high = contentEnd ?? end
+                    start = end + 1
+                    while low < high, Self.isBlank(bytes[low]) { low += 1 }
+                    while high > low, Self.isBlank(bytes[high - 1]) { high -= 1 }
+                    if low == high { continue }
+                    guard let entryText = String(validating: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self) else {
+                        throw ParseError(line: lineNumber, message: "not valid UTF-8")
+                    }
+                    guard let entry = Entry(entryText) else {
+                        throw ParseError(line: lineNumber, message: Self.explain(entryText))
+                    }
+                    // An id with a comment or blanks beside it, the one kept when reading for one invitation.
+                    if case .invitation(let id) = entry, let onlyInvitation, id != onlyInvitation { continue }
+                    list.insert(entry)
                 }
-                guard let entryText = String(validating: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self) else {
-                    throw ParseError(line: lineNumber, message: "not valid UTF-8")
-                }
-                guard let entry = Entry(entryText) else {
-                    throw ParseError(line: lineNumber, message: Self.explain(entryText))
-                }
-                list.insert(entry)
+                return list
             }
-            return list
         }
-    }
-
-    /// `Name.isValidInvitationID` on bytes: 16 to 64 of A-Z a-z 0-9 - _.
-    private static func isInvitationID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard (16...64).contains(bytes.count) else { return false }
-        for byte in bytes where !base64URL[Int(byte)] { return false }
-        return true
     }
 
     /// Which bytes an invitation id may hold, by byte value.
