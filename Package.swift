@@ -100,10 +100,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // argv as the C library hands it over: the Swift runtime reads /proc, which a chroot may lack.
+        .target(name: "CProcessArguments"),
         .target(
             name: "TesseraCLI",
             dependencies: [
-                "TesseraCore",
+                "TesseraCore", "CProcessArguments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

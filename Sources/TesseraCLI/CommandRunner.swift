@@ -12,7 +12,7 @@ import Darwin
 public enum CommandRunner {
     public static func main<Command: ParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) async -> Never {
         do {
-            var command = try type.parseAsRoot(arguments)
+            var command = try type.parseAsRoot(arguments ?? ProcessArguments.afterProgramName)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

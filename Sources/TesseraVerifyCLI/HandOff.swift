@@ -32,10 +32,10 @@ public enum HandOff {
         var buffer = [CChar](repeating: 0, count: 4096)
         #if os(Linux)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let executable = count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        let executable = count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ProcessArguments.all[0]
         #else
         var size = UInt32(buffer.count)
-        let executable = _NSGetExecutablePath(&buffer, &size) == 0 ? String(cString: buffer) : CommandLine.arguments[0]
+        let executable = _NSGetExecutablePath(&buffer, &size) == 0 ? String(cString: buffer) : ProcessArguments.all[0]
         #endif
         guard let slash = executable.lastIndex(of: "/") else { return fullVerifier }
         return String(executable[...slash]) + fullVerifier

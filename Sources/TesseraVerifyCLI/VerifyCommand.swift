@@ -1,4 +1,5 @@
 import ArgumentParser
+import TesseraCLI
 import TesseraCore
 
 /// The root of `tessera-verify`, shared by the lean executable and `tessera-verify-full` so that both print the same help.
@@ -29,6 +30,6 @@ public struct ServeHandOff: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        HandOff.run(Array(CommandLine.arguments.dropFirst()))
+        HandOff.run(ProcessArguments.afterProgramName)
     }
 }

@@ -6,7 +6,7 @@ import TesseraVerifyCLI
 // binary (SQLite's GRDB brings all of Foundation and 34 MB of ICU data). Whatever needs one of
 // those (serve, --revoked https://…, --redeem, members, ledger) runs in `tessera-verify-full`,
 // next to this executable, with the same command line (see HandOff).
-let arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = ProcessArguments.afterProgramName
 if arguments.first == "serve" || (arguments.first == "help" && arguments.dropFirst().first == "serve") {
     HandOff.run(arguments)
 }

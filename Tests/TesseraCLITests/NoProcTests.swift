@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import TesseraTestSupport
+
+/// Found by `scripts/clean-root-check.sh`: in a chroot without `/proc`, the Swift runtime reads no
+/// command line (it reads `/proc/self/cmdline`), and `tessera-verify check GARBAGE` printed the help
+/// and exited 0. Here `/proc` is hidden in a private mount namespace (`unshare`, as root).
+@Suite(.offThePool) struct NoProcTests {
+    static let unshare = ExternalTool(name: "unshare", package: "util-linux")
+    /// AddressSanitizer's own start-up reads /proc/self/maps, so its builds cannot run without /proc: this test runs in the plain pass.
+    static let enabled = (getuid() == 0 || ExternalTool.isCI) && !isAddressSanitized
+
+    /// Runs `binary arguments…` with an empty tmpfs over `/proc`.
+    private static func withoutProc(_ binary: String, _ arguments: [String], in folder: URL) throws -> ProcessResult {
+        let script = "mount -t tmpfs tessera-no-proc /proc && exec \"$0\" \"$@\""
+        return try ProcessResult.run(URL(fileURLWithPath: unshare.path!), ["--mount", "--propagation", "private", "/bin/sh", "-c", script,
+                                                                         Binary.products.appendingPathComponent(binary).path] + arguments, in: folder)
+    }
+
+    @Test(.enabled(if: enabled, "needs root for unshare --mount, and a build without AddressSanitizer"))
+    func withoutProcTheCommandLineIsStillReadAndAGarbageTokenIsRefused() throws {
+        guard Self.unshare.require() != nil else { return }
+        let site = try MintedSite("--project", "lab", "--role", "viewer")
+        let probe = try withoutProcCheck(["/bin/sh", "-c", "test -e /proc/self/cmdline"], site)
+        #expect(probe.status != 0, "the namespace hides /proc")
+
+        let valid = try Self.withoutProc("tessera-verify", ["check", site.token], in: site.folder.url)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("valid: invitation \(site.id)"), "\(valid.stdout)")
+        let garbage = try Self.withoutProc("tessera-verify", ["check", "v4.public.garbage"], in: site.folder.url)
+        #expect(garbage.status == 10, "\(garbage.stdout) \(garbage.stderr)")
+        #expect(!garbage.stdout.contains("USAGE"))
+        // Handed over to tessera-verify-full, found beside argv[0] when /proc/self/exe is missing.
+        let members = try Self.withoutProc("tessera-verify", ["members", "--json"], in: site.folder.url)
+        let withProc = try Binary.verify("members", "--json", in: site.folder.url)
+        #expect(members.status == withProc.status, "\(members.stderr)")
+        #expect(members.stdout == withProc.stdout)
+        let mint = try Self.withoutProc("tessera", ["list", "--json"], in: site.folder.url)
+        #expect(mint.status == 0, "\(mint.stderr)")
+        #expect(mint.stdout.contains(site.id))
+    }
+
+    private func withoutProcCheck(_ command: [String], _ site: MintedSite) throws -> ProcessResult {
+        let script = "mount -t tmpfs tessera-no-proc /proc && exec \"$@\""
+        return try ProcessResult.run(URL(fileURLWithPath: Self.unshare.path!), ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh"] + command,
+                                     in: site.folder.url)
+    }
+}
