@@ -35,6 +35,10 @@ echo "clean-root: the libraries it loads there:"
 chroot "$root" /usr/bin/env LD_TRACE_LOADED_OBJECTS=1 /tessera-check/tessera-verify | sed 's/^/  /'
 status=0
 chroot "$root" /tessera-check/tessera-verify check --site /tessera-check/site "$token" || status=$?
+# And refuses garbage there (a chroot without /proc once made it print its help and exit 0).
+refused=0
+chroot "$root" /tessera-check/tessera-verify check --site /tessera-check/site v4.public.garbage 2>/dev/null || refused=$?
 rm -rf "$root/tessera-check"
-[ "$status" = 0 ] || { echo "clean-root: check exited $status" >&2; exit 1; }
-echo "clean-root: tessera-verify check granted the token in a root without Swift"
+[ "$status" = 0 ] || { echo "clean-root: check exited $status for a valid token" >&2; exit 1; }
+[ "$refused" = 10 ] || { echo "clean-root: check exited $refused for a malformed token, not 10" >&2; exit 1; }
+echo "clean-root: in a root without Swift, tessera-verify check granted the token and refused garbage (exit 10)"
