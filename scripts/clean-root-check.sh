@@ -33,6 +33,10 @@ cp "$site"/keys/*.public.pem "$root/tessera-check/site/keys/"
 cp "$dist/tessera-verify" "$root/tessera-check/"
 echo "clean-root: the libraries it loads there:"
 chroot "$root" /usr/bin/env LD_TRACE_LOADED_OBJECTS=1 /tessera-check/tessera-verify | sed 's/^/  /'
+# /proc as on any host: libdispatch (under Swift concurrency) reads it, and without it may stop a
+# process with SIGILL (exit 132; never a grant). Unmounted again on the way out.
+mount -t proc proc "$root/proc"
+trap 'umount "$root/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
 status=0
 chroot "$root" /tessera-check/tessera-verify check --site /tessera-check/site "$token" || status=$?
 # And refuses garbage there (a chroot without /proc once made it print its help and exit 0).

@@ -12,7 +12,7 @@ public enum VerifyCommand {
             discussion: """
             Exit codes of 'check': 0 granted, 2 usage or configuration error, 10 malformed token, \
             11 unknown key or bad signature, 12 expired or not yet valid, 13 revoked, \
-            14 not for this subject, project or audience, 15 no uses left, 16 ledger unavailable.
+            14 not for this subject, project or audience, 15 no uses left, 16 ledger unavailable, 17 membership ended, 18 member removed.
             """,
             version: Tessera.version,
             subcommands: subcommands
