@@ -98,6 +98,11 @@ import TesseraTestSupport
         #expect(refused.status == 18)
         #expect(refused.json?["reason"] as? String == "member_removed")
         #expect(try Binary.verify("check", "--redeem", "--subject", "bob@example.org", site.token, in: site.folder.url).status == 0)
+        // A plain check for that subject (no ledger) refuses too: an outside review found it exited 0.
+        let plain = try Binary.verify("check", "--json", "--subject", "github:1#a", site.token, in: site.folder.url)
+        #expect(plain.status == 18)
+        #expect(plain.json?["reason"] as? String == "member_removed")
+        #expect(try Binary.verify("check", "--subject", "bob@example.org", site.token, in: site.folder.url).status == 0)
         let members = try Binary.verify("members", in: site.folder.url)
         #expect(members.lines.contains { $0.contains("github:1#a") && $0.hasSuffix("removed") })
         #expect(members.lines.contains { $0.contains("bob@example.org") && $0.hasSuffix("active") })

@@ -222,6 +222,8 @@ public struct Verifier: Sendable {
         if let uid = invitation.userID, let subject = request.subject, !Name.isSameSubject(subject, uid) {
             throw Denial(.notForSubject, "invitation \(invitation.id) creates the account \(uid), not \(subject)", invitation: invitation)
         }
+        // A `member:` entry removes the subject whatever asks: a plain `check --subject` too, not only a redemption.
+        if let subject = request.subject { try Admission.checkRemoval(of: subject, from: invitation, verifier: self) }
         return invitation
     }
 
