@@ -187,10 +187,19 @@ public struct RevocationList: Sendable, Equatable {
                     // `Name.isValidInvitationID`): one pass checks its bytes and finds its end. Every
                     // other entry holds a `:`, which no id does, so it never passes here by mistake.
                     var end = start
-                    while end < bytes.count, isIDByte[Int(bytes[end])] { end += 1 }
+                    // Eight bytes a step while eight remain: their table entries ANDed, one branch a step
+                    // instead of one a byte. Bounds: `end + 8 <= bytes.count` before reading bytes[end...end+7].
+                    while end + 8 <= bytes.count {
+                        let all = isIDByte[Int(bytes[end])] & isIDByte[Int(bytes[end + 1])] & isIDByte[Int(bytes[end + 2])]
+                            & isIDByte[Int(bytes[end + 3])] & isIDByte[Int(bytes[end + 4])] & isIDByte[Int(bytes[end + 5])]
+                            & isIDByte[Int(bytes[end + 6])] & isIDByte[Int(bytes[end + 7])]
+                        if all == 0 { break }
+                        end += 8
+                    }
+                    while end < bytes.count, isIDByte[Int(bytes[end])] != 0 { end += 1 }
                     if end == bytes.count || bytes[end] == 0x0a, (16...64).contains(end - start) {
                         let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                        if wanted == nil || (line.count == wanted!.count && line.elementsEqual(wanted!)) {
+                        if wanted == nil || Self.equal(line, wanted!) {
                             list.invitationIDs.insert(String(decoding: line, as: UTF8.self))
                         }
                         start = end + 1
@@ -223,9 +232,15 @@ public struct RevocationList: Sendable, Equatable {
         }
     }
 
-    /// Which bytes an invitation id may hold, by byte value.
-    private static let base64URL: [Bool] = (0...255).map { byte in
-        (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2d || byte == 0x5f
+    /// Which bytes an invitation id may hold, by byte value: 1 if it may, 0 if not (so that eight can be ANDed).
+    private static let base64URL: [UInt8] = (0...255).map { byte in
+        (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2d || byte == 0x5f ? 1 : 0
+    }
+
+    /// Whether a line holds exactly `wanted`. Nearly every line of a long list differs in its first
+    /// byte, so that one is compared before the whole.
+    private static func equal(_ line: UnsafeBufferPointer<UInt8>, _ wanted: [UInt8]) -> Bool {
+        line.count == wanted.count && (line.isEmpty || line[0] == wanted[0]) && line.elementsEqual(wanted)
     }
 
     /// Space, tab or the carriage return of a CRLF line end.
