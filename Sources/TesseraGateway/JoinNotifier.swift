@@ -111,8 +111,8 @@ struct JoinNotifier: Service, CustomStringConvertible {
     /// Sends every event not yet acknowledged, oldest first; true when one failed (and so stopped the round).
     private func deliverPending() async throws(LedgerError) -> Bool {
         var through = try await Self.start(feed, sink: target.sink)
-        let latest = try await feed.latestEventID()
-        metrics.setUndeliveredEvents(max(0, latest - through))
+        var undelivered = try await feed.eventCount(after: through)
+        metrics.setUndeliveredEvents(Int64(undelivered))
         while !Task.isCancelled {
             let events = try await feed.events(after: through, limit: Self.batch)
             if events.isEmpty { return false }
@@ -121,7 +121,8 @@ struct JoinNotifier: Service, CustomStringConvertible {
                 try await feed.markDelivered(target.sink, through: event.id)
                 through = event.id
                 metrics.recordDelivery()
-                metrics.setUndeliveredEvents(max(0, latest - through))
+                undelivered = max(0, undelivered - 1)
+                metrics.setUndeliveredEvents(Int64(undelivered))
             }
         }
         return false

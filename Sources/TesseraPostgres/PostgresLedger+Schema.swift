@@ -12,7 +12,7 @@ extension PostgresLedger {
     /// append it here; nothing else: `schemaVersion` follows, `tessera-verify ledger init` runs the
     /// missing steps in one transaction, and every gateway refuses a database that is not yet at
     /// this version (fail closed) until it has.
-    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed]
+    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed, numberEventsByTransaction]
 
     /// The schema this build writes, kept in `tessera_schema` so a later build can migrate the database.
     public static var schemaVersion: Int { migrations.count }
@@ -135,11 +135,8 @@ extension PostgresLedger {
 extension PostgresLedger {
     /// Schema 3 (issue 14): the new-membership feed, its counter, and how far each `--on-join` destination has acknowledged it.
     ///
-    /// A sequence would not do: its numbers are taken before commit, so a follower reading
-    /// `id > last` could pass over a row that commits later with a smaller id. The one-row
-    /// counter is updated by each new membership and stays locked until its COMMIT, so ids are
-    /// handed out in commit order. That serialises the commits of new memberships (not of
-    /// repeat visits) across every gateway sharing the database.
+    /// Its one-row counter numbered events in commit order by staying locked until each COMMIT,
+    /// which serialised every new membership across every gateway; schema 4 replaces it.
     @Sendable static func addMembershipFeed(_ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query("""
             CREATE TABLE tessera_event (
@@ -171,6 +168,64 @@ extension PostgresLedger {
 }
 
 extension PostgresLedger {
+    /// Schema 4 (issue 16): an event's id is its transaction's id, plus a fixed offset that keeps ids above those the counter gave.
+    ///
+    /// A sequence would not do: its numbers are taken before commit, so a follower reading
+    /// `id > last` could pass over a row that commits later with a smaller id. A transaction id
+    /// is taken before commit too, but the database can say which transactions of this database
+    /// are still running: a follower reads only events below the oldest of them (`eventHorizon`),
+    /// where nothing can still appear, so it never passes over one. One new membership is one
+    /// transaction, and `tessera_event.id` is the primary key: a second event in one transaction
+    /// would fail, and with it the redemption.
+    @Sendable static func numberEventsByTransaction(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            CREATE TABLE tessera_event_origin (
+                single boolean PRIMARY KEY DEFAULT true CHECK (single),
+                id_offset bigint NOT NULL
+            )
+            """, logger: logger)
+        // Above every id given so far, the counter's and the table's: a follower's mark stays valid.
+        try await connection.query("""
+            INSERT INTO tessera_event_origin (single, id_offset)
+            SELECT true, GREATEST(0, GREATEST((SELECT last_id FROM tessera_event_counter), (SELECT COALESCE(MAX(id), 0) FROM tessera_event))
+                                     - pg_current_xact_id()::text::bigint + 1)
+            """, logger: logger)
+        try await connection.query("DROP TABLE tessera_event_counter", logger: logger)
+    }
+
+    /// The id of the event a transaction writes: its transaction id plus the offset.
+    static let eventID = "(pg_current_xact_id()::text::bigint + (SELECT id_offset FROM tessera_event_origin))"
+
+    /// Every event with a smaller id is final (committed, or never to be): the oldest transaction
+    /// still running in this database, else the next transaction id, plus the offset.
+    ///
+    /// Its own statement, read before the events: an event read in the same statement could belong to
+    /// a transaction that was running when that statement's snapshot was taken and ended before
+    /// `pg_stat_activity` was read, so neither would show it. Other databases of the cluster do not
+    /// hold it back (`pg_snapshot_xmin` would wait for every transaction of the cluster).
+    /// `backend_xid` is 32 bits: it is put in whichever epoch brings it within 2^31 of the snapshot's
+    /// `xmax` (a running id may be above `xmax`, which is the newest ended one plus one).
+    static let eventHorizonQuery: PostgresQuery = """
+        SELECT LEAST(x.next, COALESCE(MIN(
+                   CASE WHEN y.id > x.next + 2147483648 THEN y.id - 4294967296
+                        WHEN y.id < x.next - 2147483648 THEN y.id + 4294967296
+                        ELSE y.id END), x.next))
+               + (SELECT id_offset FROM tessera_event_origin)
+        FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) x
+        LEFT JOIN LATERAL (SELECT ((x.next >> 32) << 32) + a.backend_xid::text::bigint AS id FROM pg_stat_activity a
+                           WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL) y ON true
+        GROUP BY x.next
+        """
+
+    /// The id below which every event is final, read on its own (see `eventHorizon`).
+    static func eventHorizon(on client: PostgresClient, logger: Logger) async throws -> Int64 {
+        var horizon: Int64 = 0
+        for try await value in try await client.query(eventHorizonQuery, logger: logger).decode(Int64.self) { horizon = value }
+        return horizon
+    }
+}
+
+extension PostgresLedger {
     /// Runs one statement outside any redemption: for tests that damage or inspect the database.
     func execute(_ sql: String) async throws(LedgerError) {
         try await perform { client in
@@ -187,6 +242,26 @@ extension PostgresLedger {
                 values.append(value)
             }
             return values
+        }
+    }
+
+    /// Runs `body` while a first use of `request` is written but not yet committed, then commits it: for tests of what a follower of the feed sees meanwhile.
+    func whileRedeeming<T: Sendable>(_ request: RedemptionRequest, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: Self.quiet)
+            let result: Result<T, any Error>
+            do {
+                _ = try await Self.apply(request, on: connection, logger: Self.quiet)
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            if case .success = result {
+                try await connection.query("COMMIT", logger: Self.quiet)
+            } else {
+                try await connection.query("ROLLBACK", logger: Self.quiet)
+            }
+            return try result.get()
         }
     }
 

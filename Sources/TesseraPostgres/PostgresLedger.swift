@@ -328,7 +328,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 
     /// Takes a use and inserts the row in one statement; returns the outcome and the transaction's id.
-    private static func apply(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws
+    static func apply(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws
         -> (Result<Redemption, LedgerError>, UInt64?) {
         let new = request.acceptance
         let expiry = new.expiresAt.map(storedExpiry)
@@ -337,7 +337,10 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         // `counted` creates the invitation's row, or locks it and takes a use if one is left: until
         // COMMIT, other first uses of this invitation, from any host, wait here. `added` inserts the
         // subject's row numbered with that use. A subject committed meanwhile by another gateway
-        // conflicts there: the use is given back by rolling back.
+        // conflicts there: the use is given back by rolling back. `announced` writes the feed's event
+        // of the new row, in the same transaction (both commit, or neither), numbered by the
+        // transaction's id (`eventID`): no shared counter, so first uses of different invitations
+        // do not wait for each other.
         var use: Int32?, locked = false, transaction: UInt64?
         for try await row in try await connection.query("""
             WITH counted AS (
@@ -351,14 +354,16 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                        \(new.memberUntil.map(storedExpiry)) FROM counted
                 ON CONFLICT (invitation_id, subject) DO NOTHING
                 RETURNING use_number
+            ), announced AS (
+                INSERT INTO tessera_event (id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account)
+                SELECT \(unescaped: eventID), \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds),
+                       \(expiry), \(new.memberUntil.map(storedExpiry)), \(request.isSignup) FROM added
             )
             SELECT (SELECT use_number FROM added), EXISTS (SELECT 1 FROM counted), pg_current_xact_id()::text
             """, logger: logger).decode((Int32?, Bool, String).self) {
             (use, locked, transaction) = (row.0, row.1, UInt64(row.2))
         }
         if let use {
-            // The feed's event in the same transaction as the row: both commit, or neither.
-            try await recordEvent(request, on: connection, logger: logger)
             return (.success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use))), transaction)
         }
         // No row added: the subject was committed since the first read, or no use is left. A new
@@ -373,25 +378,15 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         return (.failure(.usedUp(allowed: Int(limit))), nil)
     }
 
-    /// Writes the feed's event for a new membership, last in its transaction: the counter row stays locked until COMMIT, so ids follow commit order.
-    private static func recordEvent(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws {
-        let new = request.acceptance
-        try await connection.query("""
-            WITH next AS (UPDATE tessera_event_counter SET last_id = last_id + 1 RETURNING last_id)
-            INSERT INTO tessera_event (id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account)
-            SELECT last_id, \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds),
-                   \(new.expiresAt.map(storedExpiry)), \(new.memberUntil.map(storedExpiry)), \(request.isSignup) FROM next
-            """, logger: logger)
-    }
-
     // MARK: - The membership feed
 
     public func events(after id: Int64, limit: Int) async throws(LedgerError) -> [MembershipEvent] {
         try await perform(listing: true) { [logger] client in
             var events: [MembershipEvent] = []
+            let horizon = try await Self.eventHorizon(on: client, logger: logger)
             let rows = try await client.query("""
                 SELECT id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account
-                FROM tessera_event WHERE id > \(id) ORDER BY id LIMIT \(Int64(limit))
+                FROM tessera_event WHERE id > \(id) AND id < \(horizon) ORDER BY id LIMIT \(Int64(limit))
                 """, logger: logger)
             for try await row in rows.decode((Int64, String, String, String, String, Int64, Int64?, Int64?, Bool).self) {
                 let acceptance = Acceptance(invitationID: row.1, subject: row.2, project: row.3, role: row.4, acceptedAt: Timestamp(seconds: row.5),
@@ -405,8 +400,18 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     public func latestEventID() async throws(LedgerError) -> Int64 {
         try await perform(listing: true) { [logger] client in
             var latest: Int64 = 0
-            for try await id in try await client.query("SELECT COALESCE(MAX(id), 0)::bigint FROM tessera_event", logger: logger).decode(Int64.self) { latest = id }
+            let horizon = try await Self.eventHorizon(on: client, logger: logger)
+            for try await id in try await client.query("SELECT COALESCE(MAX(id), 0)::bigint FROM tessera_event WHERE id < \(horizon)",
+                                                       logger: logger).decode(Int64.self) { latest = id }
             return latest
+        }
+    }
+
+    public func eventCount(after id: Int64) async throws(LedgerError) -> Int {
+        try await perform(listing: true) { [logger] client in
+            var count: Int64 = 0
+            for try await found in try await client.query("SELECT count(*)::bigint FROM tessera_event WHERE id > \(id)", logger: logger).decode(Int64.self) { count = found }
+            return Int(count)
         }
     }
 
@@ -430,8 +435,8 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 
     public func pruneEvents(acceptedBefore cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> EventPruning {
-        // Ids grow in commit order (the counter's row lock), so an id at or below every sink's mark is
-        // committed and delivered everywhere. Read once and bound, so that the counts and the deletes agree
+        // A sink's mark is an id below the horizon when it was read (`events(after:)`), so every event at or
+        // below every sink's mark is final and delivered everywhere. Read once and bound, so that the counts and the deletes agree
         // (marks only move forward). No sink at all: nothing awaits the events.
         let (through, counts) = try await perform(listing: true) { [logger] client in
             var through = Int64.max

@@ -198,6 +198,10 @@ public final class SQLiteLedger: Ledger, MembershipFeed {
         try await fetch { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM membership_event") ?? 0 }
     }
 
+    public func eventCount(after id: Int64) async throws(LedgerError) -> Int {
+        try await fetch { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM membership_event WHERE id > ?", arguments: [id]) ?? 0 }
+    }
+
     public func deliveredThrough(_ sink: String) async throws(LedgerError) -> Int64? {
         try await fetch { db in try Int64.fetchOne(db, sql: "SELECT delivered_through FROM event_delivery WHERE sink = ?", arguments: [sink]) }
     }

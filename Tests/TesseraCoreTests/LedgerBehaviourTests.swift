@@ -48,6 +48,19 @@ enum TestPostgres {
         let namespace = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         return try await PostgresLedger.open(url: url, namespace: namespace, deadline: deadline, access: .initialize)
     }
+
+    /// The events after `id` once at least `count` can be read. On PostgreSQL an event can be read
+    /// only once every older transaction of its database has ended, and the parallel tests share
+    /// the database: a test that reads right after a commit waits for them.
+    static func events(of feed: any MembershipFeed, after id: Int64 = 0, atLeast count: Int) async throws -> [MembershipEvent] {
+        let clock = ContinuousClock()
+        let until = clock.now + .seconds(60)
+        while true {
+            let events = try await feed.events(after: id, limit: 1000)
+            if events.count >= count || clock.now > until { return events }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
 }
 
 struct LedgerHandle {

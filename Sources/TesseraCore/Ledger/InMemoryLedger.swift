@@ -52,6 +52,10 @@ public final class InMemoryLedger: Ledger, MembershipFeed {
         feed.withLock { $0.events.last?.id ?? 0 }
     }
 
+    public func eventCount(after id: Int64) async throws(LedgerError) -> Int {
+        feed.withLock { $0.events.count { $0.id > id } }
+    }
+
     public func deliveredThrough(_ sink: String) async throws(LedgerError) -> Int64? {
         feed.withLock { $0.delivered[sink] }
     }

@@ -24,13 +24,16 @@ extension Ledger {
 }
 
 /// The new-membership feed (issue 14): every row a redemption adds is also written, in the same
-/// transaction, as an event with an id that grows in commit order. `members --follow` reads it,
+/// transaction, as an event with an id that grows as a follower sees it: once `events(after:)`
+/// has returned an id, no event with a smaller one appears later. `members --follow` reads it,
 /// and `serve --on-join` delivers it from there, remembering per destination how far it got.
 public protocol MembershipFeed: Sendable {
     /// The events after `id`, oldest first, at most `limit`.
     func events(after id: Int64, limit: Int) async throws(LedgerError) -> [MembershipEvent]
-    /// The id of the newest event, 0 when there is none.
+    /// The id of the newest event a follower can read now (`events(after:)` returns nothing newer), 0 when there is none.
     func latestEventID() async throws(LedgerError) -> Int64
+    /// How many committed events have ids above `id`: ids may have gaps, so this is not a difference of ids.
+    func eventCount(after id: Int64) async throws(LedgerError) -> Int
     /// How far `sink` (a destination, e.g. the `--on-join` URL) has acknowledged events; nil for a sink never seen.
     func deliveredThrough(_ sink: String) async throws(LedgerError) -> Int64?
     /// Records that `sink` acknowledged every event up to `id` (never moves back).
@@ -72,7 +75,7 @@ public struct EventPruning: Sendable, Equatable {
 
 /// One new membership as the ledger recorded it.
 public struct MembershipEvent: Sendable, Equatable {
-    /// Grows with each commit: the idempotency key of a delivery, and the cursor of a follower.
+    /// Grows as a follower reads the feed (not necessarily by one): the idempotency key of a delivery, and the cursor of a follower.
     public var id: Int64
     public var acceptance: Acceptance
     /// Whether the redemption created a `uid` account (a signup).
