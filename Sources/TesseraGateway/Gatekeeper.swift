@@ -182,7 +182,9 @@ final class Gatekeeper: Sendable {
             return try snapshot.verifier.verifySignature(token)
         }
         let key = SignatureCache.key(for: token)
-        if let hit = cache.value(for: key, keyringGeneration: snapshot.keyringGeneration) { return hit }
+        let hit = cache.value(for: key, keyringGeneration: snapshot.keyringGeneration)
+        metrics.recordSignatureCacheLookup(hit: hit != nil)
+        if let hit { return hit }
         let verified = try snapshot.verifier.verifySignature(token)
         cache.insert(verified, for: key, keyringGeneration: snapshot.keyringGeneration)
         return verified

@@ -48,11 +48,11 @@ struct HealthEndpoint: Sendable {
     @Sendable func metrics(_ request: Request, context: GatewayContext) -> Response {
         let snapshot = gatekeeper.store.snapshot
         let text = gatekeeper.metrics.render(
-            cache: gatekeeper.cache.statistics, cacheCapacity: gatekeeper.cache.capacity,
+            cacheEntries: gatekeeper.cache.count, cacheCapacity: gatekeeper.cache.capacity,
             keys: snapshot.verifier.keyring.keys.count, revocationEntries: snapshot.verifier.revocations.count,
             problems: gatekeeper.store.problems.count, lastReload: gatekeeper.store.lastChange)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
 }

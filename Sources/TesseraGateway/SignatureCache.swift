@@ -18,17 +18,11 @@ final class SignatureCache: Sendable {
         let keyringGeneration: Int
     }
 
-    private struct Storage: Sendable {
-        var memory: BoundedMemory<Entry>
-        var hits = 0
-        var misses = 0
-    }
-
-    private let storage: Mutex<Storage>
+    private let memory: Mutex<BoundedMemory<Entry>>
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
-        storage = Mutex(Storage(memory: BoundedMemory(capacity: capacity)))
+        memory = Mutex(BoundedMemory(capacity: capacity))
     }
 
     /// The cache key of a token.
@@ -38,28 +32,24 @@ final class SignatureCache: Sendable {
 
     /// The verified token for `key`, if it was verified under the keyring generation still in force.
     func value(for key: SHA256Digest, keyringGeneration: Int) -> VerifiedToken? {
-        storage.withLock { storage in
-            if let entry = storage.memory[key], entry.keyringGeneration == keyringGeneration {
-                storage.hits += 1
-                return entry.token
-            }
-            storage.misses += 1
-            return nil
+        memory.withLock { memory in
+            guard let entry = memory[key], entry.keyringGeneration == keyringGeneration else { return nil }
+            return entry.token
         }
     }
 
     /// Remembers a verified token, dropping the oldest entry when full.
     func insert(_ token: VerifiedToken, for key: SHA256Digest, keyringGeneration: Int) {
-        storage.withLock { $0.memory.insert(Entry(token: token, keyringGeneration: keyringGeneration), for: key) }
+        memory.withLock { $0.insert(Entry(token: token, keyringGeneration: keyringGeneration), for: key) }
     }
 
     /// Forgets everything (after a key change, to free what can no longer be used).
     func removeAll() {
-        storage.withLock { $0.memory.removeAll() }
+        memory.withLock { $0.removeAll() }
     }
 
-    /// Entries held, hits and misses so far.
-    var statistics: (entries: Int, hits: Int, misses: Int) {
-        storage.withLock { ($0.memory.count, $0.hits, $0.misses) }
+    /// Entries held.
+    var count: Int {
+        memory.withLock { $0.count }
     }
 }

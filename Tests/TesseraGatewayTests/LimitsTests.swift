@@ -313,7 +313,7 @@ import TesseraTestSupport
             #expect(statuses == [.unauthorized: bogus.count])
             var text = try await metrics()
             // Only verified signatures are kept: a refused token leaves nothing behind.
-            #expect(text.contains("tessera_signature_cache_entries 0\n"))
+            #expect(text.contains("tessera_signature_cache_entries 0.0\n"))
             #expect(text.contains("tessera_decisions_total{reason=\"malformed\"} 7500\n"))
             #expect(text.contains("tessera_decisions_total{reason=\"unknown_key\"} 1250\n"))
             #expect(text.contains("tessera_decisions_total{reason=\"bad_signature\"} 1250\n"))
@@ -326,7 +326,7 @@ import TesseraTestSupport
                 _ = try await client.execute(uri: "/verify", method: .head, headers: [.authorization: "Bearer \(token)"])
             }
             text = try await metrics()
-            #expect(text.contains("tessera_signature_cache_entries 16\n"))
+            #expect(text.contains("tessera_signature_cache_entries 16.0\n"))
             let hits = try #require(metric("tessera_signature_cache_hits_total", in: text))
             try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(valid.last!)"]) { #expect($0.status == .ok) }
             #expect(metric("tessera_signature_cache_hits_total", in: try await metrics()) == hits + 1)
@@ -388,7 +388,7 @@ import TesseraTestSupport
         }
 
         let metrics = try await RawHTTP.perform(port: port, "GET", "/metrics").body
-        #expect(metrics.contains("tessera_signature_cache_entries 0\n"))
+        #expect(metrics.contains("tessera_signature_cache_entries 0.0\n"))
         for (_, bytes) in Self.malformedRequests(token: valid) {
             _ = try await exchange(port: port, bytes)
         }

@@ -47,7 +47,7 @@ import TesseraTestSupport
                 "tessera_decision_duration_seconds_count 5",
                 "tessera_decision_duration_seconds_bucket{le=\"+Inf\"} 5",
                 "tessera_signature_cache_hits_total 2",
-                "tessera_signature_cache_entries 1",
+                "tessera_signature_cache_entries 1.0",
                 "# TYPE tessera_decision_duration_seconds histogram",
             ] {
                 #expect(text.contains(line + "\n"), "missing: \(line)")
@@ -73,8 +73,8 @@ import TesseraTestSupport
                 try await client.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(token)"]) { #expect($0.status == .ok) }
             }
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(text.contains("tessera_signature_cache_entries 3\n"))
-            #expect(text.contains("tessera_signature_cache_capacity 3\n"))
+            #expect(text.contains("tessera_signature_cache_entries 3.0\n"))
+            #expect(text.contains("tessera_signature_cache_capacity 3.0\n"))
         }
     }
 
@@ -85,15 +85,15 @@ import TesseraTestSupport
         let tokens = (0..<3).map { _ in Array(site.mint(site.invitation()).utf8) }
         let verified = try tokens.map { try verifier.verifySignature($0) }
         for (token, value) in zip(tokens, verified) { cache.insert(value, for: SignatureCache.key(for: token), keyringGeneration: 0) }
-        #expect(cache.statistics.entries == 2)
+        #expect(cache.count == 2)
         #expect(cache.value(for: SignatureCache.key(for: tokens[0]), keyringGeneration: 0) == nil)
         #expect(cache.value(for: SignatureCache.key(for: tokens[2]), keyringGeneration: 0) == verified[2])
         #expect(cache.value(for: SignatureCache.key(for: tokens[2]), keyringGeneration: 1) == nil)
         cache.removeAll()
-        #expect(cache.statistics.entries == 0)
+        #expect(cache.count == 0)
         let disabled = SignatureCache(capacity: 0)
         disabled.insert(verified[0], for: SignatureCache.key(for: tokens[0]), keyringGeneration: 0)
-        #expect(disabled.statistics.entries == 0)
+        #expect(disabled.count == 0)
     }
 }
 
