@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import TesseraCore
 import TesseraMint
+import TesseraSQLite
 @testable import TesseraGateway
 import TesseraTestSupport
 
@@ -53,6 +54,97 @@ import TesseraTestSupport
                 #expect(text.contains(line + "\n"), "missing: \(line)")
             }
             #expect(!text.contains(token), "metrics never show a token")
+        }
+    }
+
+    /// Every family README's `/metrics` row names, with its type: dashboards and alerts are written against these.
+    static let documentedFamilies: [String: String] = [
+        "tessera_decisions_total": "counter",
+        "tessera_decision_duration_seconds": "histogram",
+        "tessera_signature_cache_hits_total": "counter",
+        "tessera_signature_cache_misses_total": "counter",
+        "tessera_signature_cache_entries": "gauge",
+        "tessera_signature_cache_capacity": "gauge",
+        "tessera_joins_total": "counter",
+        "tessera_new_members_total": "counter",
+        "tessera_reloads_total": "counter",
+        "tessera_reload_problems": "gauge",
+        "tessera_last_reload_timestamp_seconds": "gauge",
+        "tessera_trusted_keys": "gauge",
+        "tessera_revocation_entries": "gauge",
+        "tessera_join_events_undelivered": "gauge",
+        "tessera_join_events_delivered_total": "counter",
+        "tessera_join_event_failures_total": "counter",
+    ]
+    /// The families a gateway shows only with `--on-join`.
+    static let onJoinFamilies: Set = ["tessera_join_events_undelivered", "tessera_join_events_delivered_total", "tessera_join_event_failures_total"]
+
+    /// The metric names in README's `/metrics` row.
+    static func namesInReadme() throws -> Set<String> {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md")
+        let row = try #require(try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("| `GET /metrics` |") })
+        return Set(row.matches(of: /tessera_[a-z_]+/).map { String($0.output) })
+    }
+
+    @Test func metricsServeEveryDocumentedFamilyWithItsTypeAndHelp() async throws {
+        #expect(try Self.namesInReadme() == Set(Self.documentedFamilies.keys), "README's /metrics row and this list differ")
+        let site = try TestSite()
+        site.configuration.onJoin = OnJoinTarget(url: "http://127.0.0.1:9/hook", secret: Array("a shared secret".utf8))
+        var quiet = Logger(label: "tessera.gateway.test")
+        quiet.logLevel = .critical
+        let application = try buildApplication(site.configuration, ledger: try SQLiteLedger(path: site.path + "/ledger.sqlite"), logger: quiet,
+                                               poster: { _, _, _ in .success(200) })
+        try await application.test(.live) { client in
+            func scrape() async throws -> String { String(buffer: try await client.execute(uri: "/metrics", method: .get).body) }
+            // Before anything happened: every decision outcome and both reload results are there, at zero.
+            let fresh = try await scrape()
+            for outcome in GatewayMetrics.decisionOutcomes {
+                #expect(fresh.contains("tessera_decisions_total{reason=\"\(outcome)\"} 0\n"), "missing: \(outcome)")
+            }
+            #expect(fresh.contains("tessera_reloads_total{result=\"ok\"} 0\n") && fresh.contains("tessera_reloads_total{result=\"error\"} 0\n"))
+            for bound in GatewayMetrics.latencyBuckets {
+                #expect(fresh.contains("tessera_decision_duration_seconds_bucket{le=\"\(bound)\"} 0\n"), "missing bucket: \(bound)")
+            }
+            // A /join answer makes its family; the --on-join family appears once the notifier first reported.
+            _ = try await client.execute(uri: "/join", method: .get)
+            let reported = try await waitUntil(patience) { try await scrape().contains("# TYPE tessera_join_events_undelivered gauge\n") }
+            #expect(reported != nil, "the --on-join family never appeared")
+            let text = try await scrape()
+            let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            for (name, type) in Self.documentedFamilies {
+                #expect(text.contains("# TYPE \(name) \(type)\n"), "missing: # TYPE \(name) \(type)")
+                #expect(text.contains("# HELP \(name) "), "missing: # HELP \(name)")
+                let series = type == "histogram" ? ["_bucket{", "_sum ", "_count "].map { name + $0 } : [name + " ", name + "{"]
+                #expect(samples.contains { line in series.contains { line.hasPrefix($0) } }, "no sample of \(name)")
+            }
+            #expect(text.contains("tessera_joins_total{reason=\"confirm_page\"} 1\n"))
+            #expect(metric("tessera_join_events_undelivered", in: text) == 0)
+        }
+        // Without --on-join its family is not shown at all.
+        site.configuration.onJoin = nil
+        try await site.application().test(.router) { client in
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            for name in Self.onJoinFamilies { #expect(!text.contains(name), "shown without --on-join: \(name)") }
+        }
+    }
+
+    @Test func twoGatewaysInOneProcessKeepTheirOwnCounts() async throws {
+        let first = try TestSite(), second = try TestSite()
+        let token = first.mint(first.invitation(anonymous: true))
+        try await first.application().test(.router) { one in
+            try await second.application().test(.router) { other in
+                for _ in 0..<2 { _ = try await one.execute(uri: "/verify", method: .get, headers: [.authorization: "Bearer \(token)"]) }
+                _ = try await other.execute(uri: "/verify", method: .get)
+                let mine = String(buffer: try await one.execute(uri: "/metrics", method: .get).body)
+                let theirs = String(buffer: try await other.execute(uri: "/metrics", method: .get).body)
+                #expect(mine.contains("tessera_decisions_total{reason=\"granted\"} 2\n"))
+                #expect(mine.contains("tessera_decisions_total{reason=\"missing_token\"} 0\n"))
+                #expect(metric("tessera_decision_duration_seconds_count", in: mine) == 2)
+                #expect(theirs.contains("tessera_decisions_total{reason=\"granted\"} 0\n"))
+                #expect(theirs.contains("tessera_decisions_total{reason=\"missing_token\"} 1\n"))
+                #expect(metric("tessera_decision_duration_seconds_count", in: theirs) == 1)
+            }
         }
     }
 
