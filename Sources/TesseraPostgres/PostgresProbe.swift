@@ -30,6 +30,21 @@ public final class PostgresProbe: Sendable {
         try await client.query("INSERT INTO tessera_probe (k, v) VALUES (\(key), \(key))", logger: logger)
     }
 
+    /// The round trips of a ledger's first use, as plain SQL: a `SELECT` that misses, `BEGIN`, a single-row `INSERT`, `COMMIT`.
+    public func firstUseShape(_ key: String) async throws {
+        try await client.withConnection { [logger] connection in
+            for try await _ in try await connection.query("SELECT v FROM tessera_probe WHERE k = \(key)", logger: logger).decode(String.self) {}
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("INSERT INTO tessera_probe (k, v) VALUES (\(key), \(key))", logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// One `SELECT` of one row of `tessera_probe` by primary key.
     public func select(_ key: String) async throws {
         for try await _ in try await client.query("SELECT v FROM tessera_probe WHERE k = \(key)", logger: logger).decode(String.self) {}

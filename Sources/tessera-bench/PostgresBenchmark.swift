@@ -55,11 +55,14 @@ enum PostgresBenchmark {
         _ = try await LedgerBenchmark.redemptionRate(postgres, clients: clients, shared: false, seconds: 0.3, counter: counter)
         _ = try await rate(clients: clients, seconds: 0.3) { client, step in try await probe.insert("warm-\(client)-\(step)-\(counter.next())") }
         var sqliteRates: [Double] = [], sharedRates: [Double] = [], firstUses: [Double] = [], inserts: [Double] = []
-        var repeats: [Double] = [], selects: [Double] = [], pgbenchInserts: [Double] = [], pgbenchSelects: [Double] = []
+        var repeats: [Double] = [], selects: [Double] = [], pgbenchInserts: [Double] = [], pgbenchSelects: [Double] = [], shaped: [Double] = []
         for _ in 0..<rounds {
             firstUses.append(try await LedgerBenchmark.redemptionRate(postgres, clients: clients, shared: false, seconds: roundSeconds, counter: counter))
             inserts.append(try await rate(clients: clients, seconds: roundSeconds) { client, step in
                 try await probe.insert("i-\(counter.next())")
+            })
+            shaped.append(try await rate(clients: clients, seconds: roundSeconds) { client, step in
+                try await probe.firstUseShape("s-\(counter.next())")
             })
             repeats.append(try await rate(clients: clients, seconds: roundSeconds) { client, step in
                 let redemption = try await postgres.redeem(RedemptionRequest(acceptance: acceptance("bench-repeat-\(client)", "m\(step % members)"), maximumUses: nil))
@@ -83,6 +86,8 @@ enum PostgresBenchmark {
             Measure.line("PostgreSQL: single-row INSERT transactions/s (same pool)", Measure.format(insert)),
             Measure.line("PostgreSQL ledger: first uses/s, one invitation per client", Measure.format(first),
                          String(format: "÷ INSERT = %.2f (target ≥ 0.5)", first / insert)),
+            Measure.line("PostgreSQL: SELECT miss, BEGIN, INSERT, COMMIT/s (same pool)", Measure.format(Measure.median(shaped)),
+                         String(format: "first uses ÷ this = %.2f", first / Measure.median(shaped))),
             Measure.line("PostgreSQL: SELECT of one row by primary key/s (same pool)", Measure.format(select)),
             Measure.line("PostgreSQL ledger: repeat admissions/s of members", Measure.format(again),
                          String(format: "÷ SELECT = %.2f (target ≥ 0.5)", again / select)),
