@@ -19,6 +19,14 @@ archive=$(gcc -print-file-name=libsqlite3.a 2>/dev/null || true)
 [ -f "$archive" ] || archive=$(ls /usr/lib/*/libsqlite3.a /usr/lib/libsqlite3.a 2>/dev/null | head -n 1)
 [ -f "$archive" ] || { echo "release: libsqlite3.a not found: apt-get install libsqlite3-dev" >&2; exit 1; }
 ln -sf "$archive" "$static/libsqlite3.a"
+# The same for libstdc++ (Package.swift searches this folder first for tessera-verify): the lean
+# verifier then needs only the C library and starts without symbol lookups in a shared libstdc++.
+cxx=$(gcc -print-file-name=libstdc++.a 2>/dev/null || true)
+if [ -f "$cxx" ]; then
+  ln -sf "$cxx" "$static/libstdc++.a"
+else
+  echo "release: libstdc++.a not found (apt-get install libstdc++-12-dev): tessera-verify will need libstdc++.so" >&2
+fi
 flags=(-c release -Xlinker -L"$PWD/$static")
 
 for product in tessera-verify tessera-verify-full tessera; do
