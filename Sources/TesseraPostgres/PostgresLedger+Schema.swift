@@ -96,6 +96,14 @@ extension PostgresLedger {
         if version > Self.schemaVersion {
             throw .unavailable("\(location)\(place): written by a newer tessera (schema \(version); this one knows \(Self.schemaVersion))")
         }
+        let ahead: Bool = try await perform { client in
+            var ahead = false
+            for try await value in try await client.query(Self.eventIDsAheadQuery, logger: Self.quiet).decode(Bool.self) { ahead = value }
+            return ahead
+        }
+        if ahead {
+            throw .schemaNotReady("\(location)\(place): its join-event ids are ahead of this database's transaction ids (restored or moved from another cluster?), so new events would be hidden behind delivered ones")
+        }
     }
 
     /// Creates the tables of a new database, or runs the missing steps of an older one, in one transaction; refuses a newer schema.
@@ -110,11 +118,14 @@ extension PostgresLedger {
                 // The name was checked to be lowercase letters, digits and _ when the ledger was opened.
                 if let namespace { try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: namespace)", logger: logger) }
                 let version = try await Self.storedVersion(on: connection, logger: logger)
-                guard version < Self.schemaVersion else { return version }
-                try await connection.query("CREATE TABLE IF NOT EXISTS tessera_schema (version integer NOT NULL)", logger: logger)
-                for step in Self.migrations[version...] { try await step(connection, logger) }
-                try await connection.query("DELETE FROM tessera_schema", logger: logger)
-                try await connection.query("INSERT INTO tessera_schema (version) VALUES (\(Int32(Self.schemaVersion)))", logger: logger)
+                guard version <= Self.schemaVersion else { return version }
+                if version < Self.schemaVersion {
+                    try await connection.query("CREATE TABLE IF NOT EXISTS tessera_schema (version integer NOT NULL)", logger: logger)
+                    for step in Self.migrations[version...] { try await step(connection, logger) }
+                    try await connection.query("DELETE FROM tessera_schema", logger: logger)
+                    try await connection.query("INSERT INTO tessera_schema (version) VALUES (\(Int32(Self.schemaVersion)))", logger: logger)
+                }
+                try await Self.rebaseEventIDs(connection, logger)
                 return version
             }
         }
@@ -184,7 +195,9 @@ extension PostgresLedger {
                 id_offset bigint NOT NULL
             )
             """, logger: logger)
-        // Above every id given so far, the counter's and the table's: a follower's mark stays valid.
+        // Above every id given so far, the counter's and the table's: a follower's mark stays valid. The
+        // lock waits for the transactions of older gateways that hold the counter, so their ids count too.
+        try await connection.query("LOCK TABLE tessera_event_counter IN ACCESS EXCLUSIVE MODE", logger: logger)
         try await connection.query("""
             INSERT INTO tessera_event_origin (single, id_offset)
             SELECT true, GREATEST(0, GREATEST((SELECT last_id FROM tessera_event_counter), (SELECT COALESCE(MAX(id), 0) FROM tessera_event))
@@ -192,6 +205,25 @@ extension PostgresLedger {
             """, logger: logger)
         try await connection.query("DROP TABLE tessera_event_counter", logger: logger)
     }
+
+    /// Raises the offset when the database's transaction ids have fallen behind its event ids (a dump
+    /// restored into another cluster starts them low again): new ids then stay above every event and
+    /// every delivered mark. Run by `ledger init`, under its lock, with writers of events held off.
+    static func rebaseEventIDs(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("LOCK TABLE tessera_event IN EXCLUSIVE MODE", logger: logger)
+        try await connection.query("""
+            UPDATE tessera_event_origin SET id_offset = id_offset + GREATEST(0,
+                GREATEST((SELECT COALESCE(MAX(id), 0) FROM tessera_event), (SELECT COALESCE(MAX(delivered_through), 0) FROM tessera_event_delivery))
+                - (pg_current_xact_id()::text::bigint + id_offset) + 1)
+            """, logger: logger)
+    }
+
+    /// True when event ids or delivered marks are at or above the next id this database would give:
+    /// the ledger was moved to another cluster, and `ledger init` must raise the offset first.
+    static let eventIDsAheadQuery: PostgresQuery = """
+        SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM tessera_event), (SELECT COALESCE(MAX(delivered_through), 0) FROM tessera_event_delivery))
+               >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint + (SELECT id_offset FROM tessera_event_origin)
+        """
 
     /// The id of the event a transaction writes: its transaction id plus the offset.
     static let eventID = "(pg_current_xact_id()::text::bigint + (SELECT id_offset FROM tessera_event_origin))"
@@ -204,14 +236,17 @@ extension PostgresLedger {
     /// `pg_stat_activity` was read, so neither would show it. Other databases of the cluster do not
     /// hold it back (`pg_snapshot_xmin` would wait for every transaction of the cluster).
     /// `backend_xid` is 32 bits: it is put in whichever epoch brings it within 2^31 of the snapshot's
-    /// `xmax` (a running id may be above `xmax`, which is the newest ended one plus one).
+    /// `xmax` (a running id may be above `xmax`, which is the newest ended one plus one). On a hot
+    /// standby `pg_stat_activity` does not show the primary's transactions: there the snapshot's
+    /// `xmin` (the oldest the primary still runs, as replayed) bounds it instead.
     static let eventHorizonQuery: PostgresQuery = """
         SELECT LEAST(x.next, COALESCE(MIN(
                    CASE WHEN y.id > x.next + 2147483648 THEN y.id - 4294967296
                         WHEN y.id < x.next - 2147483648 THEN y.id + 4294967296
                         ELSE y.id END), x.next))
                + (SELECT id_offset FROM tessera_event_origin)
-        FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next) x
+        FROM (SELECT (CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(pg_current_snapshot())
+                           ELSE pg_snapshot_xmax(pg_current_snapshot()) END)::text::bigint AS next) x
         LEFT JOIN LATERAL (SELECT ((x.next >> 32) << 32) + a.backend_xid::text::bigint AS id FROM pg_stat_activity a
                            WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL) y ON true
         GROUP BY x.next

@@ -152,6 +152,33 @@ private func fileSize(_ path: String) -> Int {
         #expect(seen == ["ann"])
     }
 
+    /// A dump restored into another cluster brings its event ids and delivered marks, but the new
+    /// cluster's transaction ids start low: new events would sort below the marks and never be
+    /// delivered. The ledger refuses to open until `ledger init` raises the offset.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aLedgerMovedToAnotherClusterIsRefusedUntilInitRaisesItsEventIDs() async throws {
+        guard let url = TestPostgres.url, let ledger = try await Self.ledger() else { return }
+        let namespace = try #require(ledger.namespace)
+        _ = try await ledger.redeem(request("inv-A", "ann", uses: nil))
+        let ann = try #require(try await TestPostgres.events(of: ledger, atLeast: 1).first?.id)
+        try await ledger.markDelivered("https://app.example/hook", through: ann)
+        // As the new cluster sees it: the same rows, transaction ids far below them.
+        try await ledger.execute("UPDATE tessera_event_origin SET id_offset = id_offset - 1000000000000")
+        ledger.close()
+        do {
+            _ = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+            Issue.record("a moved ledger opened")
+        } catch {
+            guard case .schemaNotReady(let why) = error else { Issue.record("expected schemaNotReady, got \(error)"); return }
+            #expect(why.contains("ahead of this database's transaction ids"))
+        }
+        #expect(try await PostgresLedger.initialize(url: url, namespace: namespace, deadline: TestPostgres.deadline) == SchemaChange(before: 4, after: 4))
+        let rebased = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        defer { rebased.close() }
+        _ = try await rebased.redeem(request("inv-A", "bob", uses: nil))
+        #expect(try await TestPostgres.events(of: rebased, after: ann, atLeast: 1).map(\.acceptance.subject) == ["bob"])
+    }
+
     /// A schema-3 database numbered its events through a counter; schema 4 numbers them by transaction.
     /// The migration must keep new ids above every old one, even when the counter is ahead of the
     /// transaction ids (a database restored into a new cluster), or a sink's mark would hide every new event.
