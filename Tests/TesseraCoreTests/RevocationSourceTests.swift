@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TesseraCore
+@testable import TesseraCore
 import TesseraMint
 import TesseraTestSupport
 
@@ -156,5 +156,72 @@ import TesseraTestSupport
         #expect(try await source.load(keyring: keyring, memo: memo).issuedAt == Timestamp(seconds: 4_000))
         try forged.write(toFile: file, atomically: true, encoding: .utf8)
         await #expect(throws: RevocationSource.Problem.self) { try await source.load(keyring: keyring, memo: memo) }
+    }
+}
+
+/// The word-wide scan of `revoked.txt` id lines must agree with the plain definition of an id byte,
+/// for every byte value, at every position of a word, and near the end of the buffer (the byte-wise tail).
+@Suite struct IDByteScanTests {
+    static func isIDByte(_ byte: UInt8) -> Bool {
+        (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2d || byte == 0x5f
+    }
+
+    static func scan(_ bytes: [UInt8], from start: Int) -> Int {
+        let table: [UInt8] = (0...255).map { isIDByte(UInt8($0)) ? 1 : 0 }
+        return bytes.withUnsafeBufferPointer { buffer in
+            table.withUnsafeBufferPointer { RevocationList.endOfIDBytes(buffer, from: start, table: $0) }
+        }
+    }
+
+    @Test func everyByteValueAtEveryPositionEndsTheRunWhereTheDefinitionSays() {
+        for length in [1, 7, 8, 9, 15, 16, 22, 23, 24, 31] {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "Q"), count: length)
+                    bytes[position] = UInt8(value)
+                    let expected = Self.isIDByte(UInt8(value)) ? length : position
+                    let found = Self.scan(bytes, from: 0)
+                    if found != expected {
+                        Issue.record("length \(length), byte \(value) at \(position): scan ended at \(found), expected \(expected)")
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    /// A 22-byte line (the length of tessera's own ids, which the parser checks in one step) is an id
+    /// exactly when all its bytes are id bytes, whichever byte is wrong; otherwise it is refused or is
+    /// another entry, never this id.
+    @Test func aTwentyTwoByteLineIsAnIDOnlyWhenEveryByteIsOne() {
+        for position in 0..<22 {
+            for value in 0...255 where value != 0x0a {
+                var line = Array("AbCdEfGhIjKlMnOpQrSt_-".utf8)
+                line[position] = UInt8(value)
+                let text = line + Array("\nZyXwVuTsRqPoNmLkJiHg09\n".utf8)
+                let parsed = try? RevocationList(parsing: text)
+                let id = String(decoding: line, as: UTF8.self)
+                if Self.isIDByte(UInt8(value)) {
+                    #expect(parsed?.invitationIDs.contains(id) == true, "byte \(value) at \(position)")
+                } else if let parsed, parsed.invitationIDs.contains(id) {
+                    Issue.record("a line with byte \(value) at \(position) was taken for an id")
+                }
+            }
+        }
+    }
+
+    @Test func randomBuffersAgreeWithTheDefinitionFromEveryStart() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            // Mostly id bytes, so that runs are long enough to cross words.
+            let bytes = (0..<length).map { _ in Bool.random(using: &generator) && Bool.random(using: &generator)
+                ? UInt8.random(in: 0...255, using: &generator) : UInt8(ascii: "k") }
+            for start in 0...length {
+                var expected = start
+                while expected < length, Self.isIDByte(bytes[expected]) { expected += 1 }
+                #expect(Self.scan(bytes, from: start) == expected, "\(bytes) from \(start)")
+            }
+        }
     }
 }

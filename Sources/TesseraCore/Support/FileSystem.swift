@@ -64,20 +64,35 @@ public enum FileSystem {
         guard fstat(fd, &info) == 0 else { throw FileError(path: path, code: errno, action: "cannot read") }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, code: EISDIR, action: "cannot read") }
         if Int(info.st_size) > limit { throw FileError(path: path, code: 0, action: "cannot read") }
-        var result = [UInt8]()
-        result.reserveCapacity(Int(info.st_size))
+        // Read straight into the result's uninitialised storage (a long revoked.txt is read by every
+        // `check`: a copy through a chunk buffer was a second pass over it). One spare byte, so that a
+        // file of the size fstat gave ends with a read of 0; a file that grew meanwhile is read on below.
+        let expected = Int(info.st_size) + 1
+        var failure: Int32 = 0
+        var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            // Bounds: reads at most the `expected - count` bytes left in the buffer.
+            while count < expected {
+                let n = systemRead(fd, base + count, expected - count)
+                if n < 0, errno == EINTR { continue }
+                if n < 0 { failure = errno; return }
+                if n == 0 { return }
+                count += n
+            }
+        }
+        if failure != 0 { throw FileError(path: path, code: failure, action: "cannot read") }
+        guard result.count == expected else { return result }
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
+        while result.count <= limit {
             let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileError(path: path, code: errno, action: "cannot read")
             }
-            if n == 0 { break }
+            if n == 0 { return result }
             result.append(contentsOf: chunk[0..<n])
-            if result.count > limit { throw FileError(path: path, code: 0, action: "cannot read") }
         }
-        return result
+        throw FileError(path: path, code: 0, action: "cannot read")
     }
 
     /// Reads a file as UTF-8 text, or nil when it does not exist.
