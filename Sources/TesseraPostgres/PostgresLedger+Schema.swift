@@ -213,15 +213,17 @@ extension PostgresLedger {
         try await connection.query("LOCK TABLE tessera_event IN EXCLUSIVE MODE", logger: logger)
         try await connection.query("""
             UPDATE tessera_event_origin SET id_offset = id_offset + GREATEST(0,
-                GREATEST((SELECT COALESCE(MAX(id), 0) FROM tessera_event), (SELECT COALESCE(MAX(delivered_through), 0) FROM tessera_event_delivery))
-                - (pg_current_xact_id()::text::bigint + id_offset) + 1)
+                \(unescaped: highestEventMark) - (pg_current_xact_id()::text::bigint + id_offset) + 1)
             """, logger: logger)
     }
+
+    /// The highest event id or delivered mark in the ledger: what new ids must stay above.
+    static let highestEventMark = "GREATEST((SELECT COALESCE(MAX(id), 0) FROM tessera_event), (SELECT COALESCE(MAX(delivered_through), 0) FROM tessera_event_delivery))"
 
     /// True when event ids or delivered marks are at or above the next id this database would give:
     /// the ledger was moved to another cluster, and `ledger init` must raise the offset first.
     static let eventIDsAheadQuery: PostgresQuery = """
-        SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM tessera_event), (SELECT COALESCE(MAX(delivered_through), 0) FROM tessera_event_delivery))
+        SELECT \(unescaped: highestEventMark)
                >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint + (SELECT id_offset FROM tessera_event_origin)
         """
 
