@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import struct Foundation.UUID
 import TesseraCore
 
 extension PostgresLedger {
@@ -12,7 +13,7 @@ extension PostgresLedger {
     /// append it here; nothing else: `schemaVersion` follows, `tessera-verify ledger init` runs the
     /// missing steps in one transaction, and every gateway refuses a database that is not yet at
     /// this version (fail closed) until it has.
-    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed, numberEventsByTransaction]
+    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed, numberEventsByTransaction, recordFirstUseAttempts]
 
     /// The schema this build writes, kept in `tessera_schema` so a later build can migrate the database.
     public static var schemaVersion: Int { migrations.count }
@@ -263,6 +264,30 @@ extension PostgresLedger {
 }
 
 extension PostgresLedger {
+    /// Schema 5 (issue 16): a first use is one statement that commits by itself, so it cannot give a
+    /// use back by rolling back, nor tell its transaction's id before it commits.
+    ///
+    /// `tessera_attempt` keeps each first use's random id, written by its statement: when the
+    /// answer is lost, inserting the same id elsewhere either finds it (the use committed) or keeps
+    /// it from ever committing (`resolve`). Rows older than an hour serve nothing; `ledger prune`
+    /// removes them. `tessera_use_given_back()` fails the statement when the subject's row was
+    /// committed by another gateway after the use was counted, which undoes the count.
+    @Sendable static func recordFirstUseAttempts(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("CREATE TABLE tessera_attempt (nonce uuid PRIMARY KEY, created_at bigint NOT NULL)", logger: logger)
+        try await connection.query("""
+            CREATE FUNCTION tessera_use_given_back() RETURNS integer LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'the subject was recorded by another first use meanwhile; this use is given back' USING ERRCODE = '\(unescaped: useGivenBack)';
+            END
+            $$
+            """, logger: logger)
+    }
+
+    /// How long an attempt's id is kept: far longer than any deadline during which its answer is looked for.
+    static let attemptRetention: Int64 = 3600
+}
+
+extension PostgresLedger {
     /// Runs one statement outside any redemption: for tests that damage or inspect the database.
     func execute(_ sql: String) async throws(LedgerError) {
         try await perform { client in
@@ -288,7 +313,7 @@ extension PostgresLedger {
             try await connection.query("BEGIN", logger: Self.quiet)
             let result: Result<T, any Error>
             do {
-                _ = try await Self.apply(request, on: connection, logger: Self.quiet)
+                _ = try await Self.apply(request, attempt: UUID(), on: connection, logger: Self.quiet)
                 result = .success(try await body())
             } catch {
                 result = .failure(error)

@@ -1,25 +1,27 @@
 import Logging
 import PostgresNIO
 import Synchronization
+import struct Foundation.UUID
 import TesseraCore
 
 /// The shared ledger: one PostgreSQL database used by verifiers on several machines.
 ///
 /// A subject who already accepted is found by one plain `SELECT` (autocommit, no row lock, no
 /// transaction id, nothing written, no WAL flush): a member's repeat requests, from any number
-/// of gateways, run in parallel and cost one round trip. Only a first use writes: `BEGIN`, one
-/// statement that locks the invitation's row in `tessera_invitation` and takes a use if one is
-/// left (`INSERT … ON CONFLICT DO UPDATE … WHERE uses_taken < limit`) and inserts the subject's
-/// row, then `COMMIT`. Redemptions of one invitation are serialised across every host by that
-/// row lock; those of different invitations run in parallel. Only after `COMMIT` returns is
-/// anything granted.
+/// of gateways, run in parallel and cost one round trip. Only a first use writes: one statement,
+/// committed by itself, that locks the invitation's row in `tessera_invitation` and takes a use
+/// if one is left (`INSERT … ON CONFLICT DO UPDATE … WHERE uses_taken < limit`), inserts the
+/// subject's row and its join event. Redemptions of one invitation are serialised across every
+/// host by that row lock; those of different invitations run in parallel. Only after the
+/// statement's answer arrives is anything granted. A first use costs two round trips: the read
+/// that missed, and the statement.
 ///
-/// **The answer is what was committed.** The statement also returns the transaction's id. If
-/// the answer to `COMMIT` never arrives (the connection drops, the deadline passes), the
-/// ledger asks the database, on another connection, what became of that transaction
-/// (`pg_xact_status`): committed is a grant, rolled back is "nothing granted", in progress is
-/// asked again. So a grant is never reported as a failure, and a retried `uid` signup never
-/// meets its own first attempt as "already created".
+/// **The answer is what was committed.** The statement also records a random id of the attempt
+/// in `tessera_attempt`. If its answer never arrives (the connection drops, the deadline
+/// passes), the ledger inserts the same id on another connection: if it is already there, the
+/// use committed and is granted; if not, it now never can commit (the key is unique), and
+/// "nothing granted" is final. So a grant is never reported as a failure, and a retried `uid`
+/// signup never meets its own first attempt as "already created".
 ///
 /// Connections come from a pool (`PostgresClient`). Every operation has a deadline: a database
 /// that cannot be reached, or that fails, is reported as `LedgerError.unavailable` and never as
@@ -32,7 +34,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     private let runner: Task<Void, Never>
     private let deadline: Duration
     var namespace: String? { settings.namespace }
-    /// Where and how to connect: the pool, and the resolution of a lost COMMIT answer, which connects on its own.
+    /// Where and how to connect: the pool, and the resolution of a first use's lost answer, which connects on its own.
     private let settings: PostgresSettings
     private let logger = PostgresLedger.quiet
     /// Queries are not logged: their parameters hold subjects.
@@ -116,11 +118,11 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         runner.cancel()
     }
 
-    /// Grants a subject who already accepted by a plain read; records a first use in one transaction, returning after COMMIT.
+    /// Grants a subject who already accepted by a plain read; records a first use in one statement, returning after it committed.
     public func redeem(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
         let new = request.acceptance
         let earlier = try await perform { [logger] client in
-            try await Self.earlier(new, on: client.query(Self.earlierQuery(new), logger: logger))
+            try await Self.first(client.execute(EarlierRead(invitationID: new.invitationID, subject: new.subject), logger: logger))
         }
         if let (acceptance, taken) = earlier {
             if request.isSignup { throw .alreadySignedUp(acceptance) }
@@ -129,85 +131,90 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         return try await write(request)
     }
 
-    /// Writes a first use: BEGIN, the statement, COMMIT; if COMMIT's answer is lost, finds out what became of it.
+    /// Writes a first use: one statement that commits by itself; if its answer is lost, finds out what became of it.
     private func write(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
-        let attempt = CommitAttempt()
+        let attempt = UUID()
+        let sent = Flag()
         let result = await Deadline.race(deadline) { [client, logger] in
             try await client.withConnection { connection in
-                try await Self.transaction(request, on: connection, attempt: attempt, logger: logger)
+                sent.set()
+                return try await Self.apply(request, attempt: attempt, on: connection, logger: logger)
             }
         }
         switch result {
         case .success(let outcome):
             return try outcome.get()
         case .failure(let error):
-            guard let (transaction, granted) = attempt.abandon() else {
-                // COMMIT was not sent, and now never will be: the transaction cannot commit.
+            // Not sent, refused by the server (the statement's transaction rolled back), or a ledger error of
+            // `apply` after its statement ended: nothing that follows is unknown.
+            guard sent.isSet, (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
                 throw Self.unavailable(error, location: location, deadline: deadline)
             }
-            return try await resolve(transaction: transaction, granted: granted, isSignup: request.isSignup, after: error)
+            return try await resolve(attempt: attempt, request, after: error)
         }
     }
 
-    /// What a transaction whose COMMIT was sent has become, asked until `deadline` on another connection.
+    /// What a first use whose answer was lost has become, asked until `deadline` on another connection.
     ///
-    /// Once the transaction is no longer in progress, the row decides, not the status alone: after a
-    /// crash, a transaction id whose records never reached the disk can be given again to another
-    /// transaction, which may commit. So the subject's row is read with its `xmin`: written by this
-    /// transaction, it is this grant; written by another, it is that one's (the same subject again);
-    /// absent, nothing was granted.
+    /// The statement also inserts its attempt's random id into `tessera_attempt`, whose key is
+    /// unique. Here the same id is inserted, `ON CONFLICT DO NOTHING`:
+    /// - inserted: the statement had not committed, and now never will (its own insert of the
+    ///   id would fail), so "nothing granted" is final, even for a statement still on its way to
+    ///   the server or waiting there for a lock;
+    /// - already there: the statement committed (PostgreSQL waits for it to end if it is still
+    ///   running), and its row is the grant.
     ///
     /// Each try opens a connection of its own rather than asking the pool: right after a leased
     /// connection was cut, PostgresNIO's pool (1.33) sometimes never served the next request (one
     /// try in ten in `CommitAmbiguityTests`, a full minute each), and each try is bounded on its own,
     /// so one that hangs is given up and made again while the deadline lasts.
-    private func resolve(transaction: UInt64, granted: Redemption, isSignup: Bool, after error: any Error) async throws(LedgerError) -> Redemption {
-        enum Found: Sendable {
-            case inProgress
-            case row((writer: String, acceptance: Acceptance, taken: Int)?)
+    private func resolve(attempt: UUID, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
+        enum Fate: Sendable {
+            /// The id is now taken here: the statement never committed, and never will.
+            case fenced
+            /// The statement committed; its row took this use.
+            case committed(use: Int32)
+            /// The statement committed, but its row has been deleted since (by hand).
+            case committedRowGone
         }
         let start = ContinuousClock.now
-        let new = granted.acceptance
+        let new = request.acceptance
         var lastProblem = Self.unavailable(error, location: location, deadline: deadline).failure ?? "\(error)"
         while ContinuousClock.now - start < deadline {
             let remaining = deadline - (ContinuousClock.now - start)
             let limit = min(remaining, Self.resolutionTryLimit)
             let found = await Deadline.race(limit) { [settings, logger] in
-                try await Self.withLoneConnection(settings, logger: logger) { connection in
-                    var status: String?
-                    for try await found in try await connection.query("SELECT pg_xact_status('\(unescaped: String(transaction))'::xid8)", logger: logger)
-                        .decode(String?.self) {
-                        status = found
+                try await Self.withLoneConnection(settings, logger: logger) { connection -> Fate in
+                    var fenced = false
+                    for try await inserted in try await connection.query("""
+                        INSERT INTO tessera_attempt (nonce, created_at) VALUES (\(attempt), \(new.acceptedAt.seconds))
+                        ON CONFLICT (nonce) DO NOTHING RETURNING true
+                        """, logger: logger).decode(Bool.self) {
+                        fenced = inserted
                     }
-                    // NULL: a transaction too old for the database to remember.
-                    if status == "in progress" { return Found.inProgress }
-                    var row: (String, Acceptance, Int)?
-                    for try await found in try await connection.query("""
-                        SELECT a.xmin::text, a.invitation_id, a.subject, a.project, a.role, a.accepted_at, a.expires_at, a.member_until, i.uses_taken
-                        FROM tessera_acceptance a JOIN tessera_invitation i ON i.invitation_id = a.invitation_id
-                        WHERE a.invitation_id = \(new.invitationID) AND a.subject = \(new.subject)
-                        """, logger: logger).decode((String, String, String, String, String, Int64, Int64?, Int64?, Int32).self) {
-                        row = (found.0, Self.acceptance((found.1, found.2, found.3, found.4, found.5, found.6, found.7)), Int(found.8))
+                    if fenced { return .fenced }
+                    var use: Int32?
+                    for try await found in try await connection.query(
+                        "SELECT use_number FROM tessera_acceptance WHERE invitation_id = \(new.invitationID) AND subject = \(new.subject)",
+                        logger: logger).decode(Int32.self) {
+                        use = found
                     }
-                    return Found.row(row)
+                    return use.map { Fate.committed(use: $0) } ?? .committedRowGone
                 }
             }
             switch found {
-            case .success(.inProgress):
-                try? await Task.sleep(for: .milliseconds(20))
-            case .success(.row(nil)):
-                throw .unavailable("\(location): the connection was lost during COMMIT and the transaction did not commit; nothing was granted")
-            case .success(.row(let (writer, earlier, taken)?)):
-                // xmin is the 32-bit transaction id.
-                if writer == String(transaction & 0xFFFF_FFFF) { return granted }
-                if isSignup { throw .alreadySignedUp(earlier) }
-                return Redemption(acceptance: earlier, isNew: false, usesTaken: taken)
+            case .success(.committed(let use)):
+                return Redemption(acceptance: new, isNew: true, usesTaken: Int(use))
+            case .success(.fenced):
+                throw .unavailable("\(location): the answer to the first use was lost, and it had not committed (now it never will); nothing was granted")
+            case .success(.committedRowGone):
+                throw .unavailable("\(location): the first use committed, but its row has been deleted since; nothing was granted")
             case .failure(let problem):
                 lastProblem = Self.unavailable(problem, location: location, deadline: limit).failure ?? "\(problem)"
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        throw .unavailable("\(lastProblem) (the answer to COMMIT was lost and the database could not be asked what became of it within \(deadline); nothing was granted, but the row may exist: the same subject again will be granted without a new use)")
+        throw .unavailable("\(lastProblem) (the answer to the first use was lost and the database could not be asked what became of it within \(deadline); nothing was granted, but the row may exist: the same subject again will be granted without a new use)")
     }
 
     /// How long one try of `resolve` may take before it is given up and made again.
@@ -250,6 +257,8 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 
     /// Removes (or lists) the rows of invitations that expired before `cutoff`; their use counters go with them.
+    ///
+    /// Also removes the ids of first uses older than `attemptRetention` (not listed: they grant nothing).
     public func prune(expiredBefore cutoff: Timestamp, dryRun: Bool) async throws(LedgerError) -> [String] {
         // Expiries are stored rounded up to whole seconds, so `< cutoff` becomes `< ceil(cutoff)`.
         let limit = Self.storedExpiry(cutoff)
@@ -262,6 +271,8 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                 if !dryRun {
                     try await connection.query("DELETE FROM tessera_acceptance WHERE expires_at < \(limit)", logger: logger)
                     try await connection.query("DELETE FROM tessera_invitation WHERE expires_at < \(limit)", logger: logger)
+                    // The ids of first uses whose answers can no longer be looked for (schema 5).
+                    try await connection.query("DELETE FROM tessera_attempt WHERE created_at < \(Timestamp.now.seconds - Self.attemptRetention)", logger: logger)
                 }
                 return ids
             }
@@ -286,97 +297,43 @@ public final class PostgresLedger: Ledger, MembershipFeed {
 
     private static let columns = "invitation_id, subject, project, role, accepted_at, expires_at, member_until"
 
-    /// The subject's committed row with its invitation's use count: one statement, no lock, nothing written.
-    private static func earlierQuery(_ new: Acceptance) -> PostgresQuery {
-        """
-        SELECT a.invitation_id, a.subject, a.project, a.role, a.accepted_at, a.expires_at, a.member_until, i.uses_taken
-        FROM tessera_acceptance a JOIN tessera_invitation i ON i.invitation_id = a.invitation_id
-        WHERE a.invitation_id = \(new.invitationID) AND a.subject = \(new.subject)
-        """
-    }
-
-    private static func earlier(_ new: Acceptance, on rows: PostgresRowSequence) async throws -> (Acceptance, Int)? {
-        var found: (Acceptance, Int)?
-        for try await row in rows.decode((String, String, String, String, Int64, Int64?, Int64?, Int32).self) {
-            found = (acceptance((row.0, row.1, row.2, row.3, row.4, row.5, row.6)), Int(row.7))
-        }
+    /// The first row of a prepared statement's answer, reading the answer to its end.
+    static func first<Row>(_ rows: AsyncThrowingMapSequence<PostgresRowSequence, Row>) async throws -> Row? {
+        var found: Row?
+        for try await row in rows where found == nil { found = row }
         return found
     }
 
-    /// The transaction of a first use. The transaction id and the grant are put in `attempt` before COMMIT is sent.
-    private static func transaction(_ request: RedemptionRequest, on connection: PostgresConnection, attempt: CommitAttempt,
-                                    logger: Logger) async throws -> Result<Redemption, LedgerError> {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            let (outcome, transaction) = try await apply(request, on: connection, logger: logger)
-            guard case .success(let redemption) = outcome, redemption.isNew, let transaction else {
-                // Nothing of this transaction is needed: a refusal, or a row another one committed.
-                try await connection.query("ROLLBACK", logger: logger)
-                return outcome
-            }
-            guard attempt.committing(transaction, redemption) else {
-                // The caller gave up (its deadline passed) and answered "nothing granted": so it must be.
-                try await connection.query("ROLLBACK", logger: logger)
-                throw LedgerError.unavailable("abandoned after the deadline")
-            }
-            try await connection.query("COMMIT", logger: logger)
-            return outcome
-        } catch {
-            if !attempt.isCommitting { _ = try? await connection.query("ROLLBACK", logger: logger) }
-            throw error
-        }
-    }
-
-    /// Takes a use and inserts the row in one statement; returns the outcome and the transaction's id.
-    static func apply(_ request: RedemptionRequest, on connection: PostgresConnection, logger: Logger) async throws
-        -> (Result<Redemption, LedgerError>, UInt64?) {
+    /// Takes a use and inserts the row in one statement, which commits by itself (autocommit); `attempt` marks it for `resolve`.
+    static func apply(_ request: RedemptionRequest, attempt: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> Result<Redemption, LedgerError> {
         let new = request.acceptance
-        let expiry = new.expiresAt.map(storedExpiry)
-        let limit = request.maximumUses.map { Int32(clamping: $0) }
-        if let limit, limit <= 0 { return (.failure(.usedUp(allowed: Int(limit))), nil) }
-        // `counted` creates the invitation's row, or locks it and takes a use if one is left: until
-        // COMMIT, other first uses of this invitation, from any host, wait here. `added` inserts the
-        // subject's row numbered with that use. A subject committed meanwhile by another gateway
-        // conflicts there: the use is given back by rolling back. `announced` writes the feed's event
-        // of the new row, in the same transaction (both commit, or neither), numbered by the
-        // transaction's id (`eventID`): no shared counter, so first uses of different invitations
-        // do not wait for each other.
-        var use: Int32?, locked = false, transaction: UInt64?
-        for try await row in try await connection.query("""
-            WITH counted AS (
-                INSERT INTO tessera_invitation AS i (invitation_id, uses_taken, expires_at) VALUES (\(new.invitationID), 1, \(expiry))
-                ON CONFLICT (invitation_id) DO UPDATE SET uses_taken = i.uses_taken + 1
-                WHERE \(limit)::integer IS NULL OR i.uses_taken < \(limit)::integer
-                RETURNING uses_taken
-            ), added AS (
-                INSERT INTO tessera_acceptance (invitation_id, subject, project, role, accepted_at, expires_at, use_number, member_until)
-                SELECT \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds), \(expiry), uses_taken,
-                       \(new.memberUntil.map(storedExpiry)) FROM counted
-                ON CONFLICT (invitation_id, subject) DO NOTHING
-                RETURNING use_number
-            ), announced AS (
-                INSERT INTO tessera_event (id, invitation_id, subject, project, role, accepted_at, expires_at, member_until, created_account)
-                SELECT \(unescaped: eventID), \(new.invitationID), \(new.subject), \(new.project), \(new.role), \(new.acceptedAt.seconds),
-                       \(expiry), \(new.memberUntil.map(storedExpiry)), \(request.isSignup) FROM added
-            )
-            SELECT (SELECT use_number FROM added), EXISTS (SELECT 1 FROM counted), pg_current_xact_id()::text
-            """, logger: logger).decode((Int32?, Bool, String).self) {
-            (use, locked, transaction) = (row.0, row.1, UInt64(row.2))
+        if let limit = request.maximumUses, limit <= 0 { return .failure(.usedUp(allowed: limit)) }
+        var use: Int32?, locked = false
+        do {
+            if let row = try await first(connection.execute(FirstUse(request: request, attempt: attempt), logger: logger)) {
+                (use, locked) = row
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == useGivenBack {
+            locked = true
         }
         if let use {
-            return (.success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use))), transaction)
+            return .success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use)))
         }
         // No row added: the subject was committed since the first read, or no use is left. A new
         // statement sees what committed meanwhile (READ COMMITTED).
-        if let (found, taken) = try await earlier(new, on: connection.query(earlierQuery(new), logger: logger)) {
-            if request.isSignup { return (.failure(.alreadySignedUp(found)), nil) }
-            return (.success(Redemption(acceptance: found, isNew: false, usesTaken: taken)), nil)
+        if let (found, taken) = try await first(connection.execute(EarlierRead(invitationID: new.invitationID, subject: new.subject), logger: logger)) {
+            if request.isSignup { return .failure(.alreadySignedUp(found)) }
+            return .success(Redemption(acceptance: found, isNew: false, usesTaken: taken))
         }
-        guard !locked, let limit else {
+        guard !locked, let limit = request.maximumUses else {
             throw LedgerError.unavailable("the invitation's use was counted but its row was not added")
         }
-        return (.failure(.usedUp(allowed: Int(limit))), nil)
+        return .failure(.usedUp(allowed: limit))
     }
+
+    /// The SQLSTATE `tessera_use_given_back()` raises (schema 5).
+    static let useGivenBack = "TS001"
 
     // MARK: - The membership feed
 
@@ -540,43 +497,11 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 }
 
-/// Whether a first use's transaction may still commit: the transaction and its caller agree on it under one lock.
-///
-/// The transaction announces COMMIT (with its id and the grant it makes) before sending it; a
-/// caller whose deadline passed abandons the attempt. Whichever comes first wins: an abandoned
-/// transaction rolls back instead of committing, so "nothing granted" stays true; a transaction
-/// already committing is asked after (`pg_xact_status`).
-final class CommitAttempt: Sendable {
-    private enum State: Sendable {
-        case working
-        case abandoned
-        case committing(UInt64, Redemption)
-    }
+/// Set once: whether a first use's statement may have reached the server.
+final class Flag: Sendable {
+    private let value = Atomic(false)
 
-    private let state = Mutex(State.working)
+    func set() { value.store(true, ordering: .relaxed) }
 
-    /// Announces COMMIT; false if the caller has abandoned the attempt (then roll back).
-    func committing(_ transaction: UInt64, _ redemption: Redemption) -> Bool {
-        state.withLock { state in
-            guard case .working = state else { return false }
-            state = .committing(transaction, redemption)
-            return true
-        }
-    }
-
-    /// Gives up on the attempt: nil if COMMIT was not announced (and now never will be), else what was committing.
-    func abandon() -> (UInt64, Redemption)? {
-        state.withLock { state in
-            if case .committing(let transaction, let redemption) = state { return (transaction, redemption) }
-            state = .abandoned
-            return nil
-        }
-    }
-
-    var isCommitting: Bool {
-        state.withLock { state in
-            if case .committing = state { return true }
-            return false
-        }
-    }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }

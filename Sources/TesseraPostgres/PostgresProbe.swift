@@ -25,29 +25,54 @@ public final class PostgresProbe: Sendable {
         try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
-    /// One single-row `INSERT` transaction (autocommit: one round trip, one commit) into `tessera_probe`.
+    /// One single-row `INSERT` transaction (autocommit: one round trip, one commit) into `tessera_probe`, prepared like the ledger's statements.
     public func insert(_ key: String) async throws {
-        try await client.query("INSERT INTO tessera_probe (k, v) VALUES (\(key), \(key))", logger: logger)
+        for try await _ in try await client.execute(Insert(key: key), logger: logger) {}
     }
 
-    /// The round trips of a ledger's first use, as plain SQL: a `SELECT` that misses, `BEGIN`, a single-row `INSERT`, `COMMIT`.
+    /// The round trips of a ledger's first use, as plain SQL: a `SELECT` that misses, then a single-row `INSERT` that commits by itself.
     public func firstUseShape(_ key: String) async throws {
         try await client.withConnection { [logger] connection in
-            for try await _ in try await connection.query("SELECT v FROM tessera_probe WHERE k = \(key)", logger: logger).decode(String.self) {}
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("INSERT INTO tessera_probe (k, v) VALUES (\(key), \(key))", logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+            for try await _ in try await connection.execute(Select(key: key), logger: logger) {}
+            for try await _ in try await connection.execute(Insert(key: key), logger: logger) {}
         }
     }
 
-    /// One `SELECT` of one row of `tessera_probe` by primary key.
+    /// One `SELECT` of one row of `tessera_probe` by primary key, prepared.
     public func select(_ key: String) async throws {
-        for try await _ in try await client.query("SELECT v FROM tessera_probe WHERE k = \(key)", logger: logger).decode(String.self) {}
+        for try await _ in try await client.execute(Select(key: key), logger: logger) {}
+    }
+
+    private struct Insert: PostgresPreparedStatement {
+        static let name = "tessera_probe_insert"
+        static let sql = "INSERT INTO tessera_probe (k, v) VALUES ($1, $1)"
+        static let bindingDataTypes: [PostgresDataType] = [.text]
+        typealias Row = Void
+        let key: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(key)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    private struct Select: PostgresPreparedStatement {
+        static let name = "tessera_probe_select"
+        static let sql = "SELECT v FROM tessera_probe WHERE k = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.text]
+        typealias Row = String
+        let key: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(key)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 
     /// Creates the reference table `tessera_probe (k text PRIMARY KEY, v text)` and the namespace.

@@ -86,7 +86,7 @@ enum PostgresBenchmark {
             Measure.line("PostgreSQL: single-row INSERT transactions/s (same pool)", Measure.format(insert)),
             Measure.line("PostgreSQL ledger: first uses/s, one invitation per client", Measure.format(first),
                          String(format: "÷ INSERT = %.2f (target ≥ 0.5)", first / insert)),
-            Measure.line("PostgreSQL: SELECT miss, BEGIN, INSERT, COMMIT/s (same pool)", Measure.format(Measure.median(shaped)),
+            Measure.line("PostgreSQL: SELECT miss, then INSERT/s (same pool)", Measure.format(Measure.median(shaped)),
                          String(format: "first uses ÷ this = %.2f", first / Measure.median(shaped))),
             Measure.line("PostgreSQL: SELECT of one row by primary key/s (same pool)", Measure.format(select)),
             Measure.line("PostgreSQL ledger: repeat admissions/s of members", Measure.format(again),

@@ -1,18 +1,20 @@
 import Foundation
 import Synchronization
+@testable import TesseraPostgres
 
-/// A TCP proxy on loopback in front of a PostgreSQL server that can break one connection at its `COMMIT`.
+/// A TCP proxy on loopback in front of a PostgreSQL server that can break one connection at a first use's statement.
 ///
-/// Everything is forwarded both ways until a fault is armed. The next client message holding the
-/// text `COMMIT` then sets it off, once:
-/// - `.cutAfterCommit`: the message (and what follows within 100 ms) reaches the server, then both
+/// Everything is forwarded both ways until a fault is armed. The next client message that
+/// executes the prepared statement named `statement` (a Bind message naming it; by default the
+/// ledger's first use, which commits by itself) then sets it off, once:
+/// - `.cutAfterFirstUse`: the message (and what follows within 100 ms) reaches the server, then both
 ///   sockets close: the server commits, the client never hears of it;
-/// - `.cutBeforeCommit`: the message is dropped and both sockets close: the server never sees COMMIT;
-/// - `.silenceAfterCommit`: the message reaches the server but no answer is passed back, and the
+/// - `.cutBeforeFirstUse`: the message is dropped and both sockets close: the server never sees it;
+/// - `.silenceAfterFirstUse`: the message reaches the server but no answer is passed back, and the
 ///   connection stays open: the client's deadline passes.
 /// New connections (the pool's reconnects) are forwarded as usual.
 final class CuttingProxy: @unchecked Sendable {
-    enum Fault: Sendable { case none, cutAfterCommit, cutBeforeCommit, silenceAfterCommit }
+    enum Fault: Sendable { case none, cutAfterFirstUse, cutBeforeFirstUse, silenceAfterFirstUse }
 
     let port: Int
     private let upstreamPort: Int
@@ -31,8 +33,12 @@ final class CuttingProxy: @unchecked Sendable {
         init(client: Int32, server: Int32) { self.client = client; self.server = server }
     }
 
-    init(upstreamPort: Int) throws {
+    /// What sets off an armed fault: a Bind message ('B', its length, an unnamed portal) naming the statement.
+    private let trigger: [UInt8]
+
+    init(upstreamPort: Int, statement: String = PostgresLedger.FirstUse.name) throws {
         self.upstreamPort = upstreamPort
+        self.trigger = [0] + Array(statement.utf8) + [0]
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -47,7 +53,7 @@ final class CuttingProxy: @unchecked Sendable {
         thread.start()
     }
 
-    /// Arms a fault for the next COMMIT.
+    /// Arms a fault for the next message holding the trigger.
     func arm(_ next: Fault) { fault.withLock { $0 = next } }
 
     /// How many faults went off.
@@ -132,16 +138,27 @@ final class CuttingProxy: @unchecked Sendable {
         }
     }
 
-    /// Client to server: watches for COMMIT.
+    /// Whether `chunk` holds a Bind message of an unnamed portal to the statement `named` (NUL, name, NUL):
+    /// 'B' and four length bytes precede the portal's empty name. A Parse message holds the name too,
+    /// but preparing a statement does not run it.
+    static func bindsStatement(_ chunk: [UInt8], _ named: [UInt8]) -> Bool {
+        var start = chunk.startIndex
+        while let found = chunk[start...].firstRange(of: named) {
+            if found.lowerBound >= 5, chunk[found.lowerBound - 5] == UInt8(ascii: "B") { return true }
+            start = found.lowerBound + 1
+        }
+        return false
+    }
+
+    /// Client to server: watches for the trigger.
     private func pumpUp(from client: Int32, to server: Int32, silenced: Flag) {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let commit = Array("COMMIT".utf8)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             let chunk = Array(buffer[0..<count])
             var action = Fault.none
-            if chunk.firstRange(of: commit) != nil {
+            if Self.bindsStatement(chunk, trigger) {
                 action = fault.withLock { current in
                     let armed = current
                     current = .none
@@ -152,10 +169,10 @@ final class CuttingProxy: @unchecked Sendable {
             case .none:
                 guard send(server, chunk, chunk.count, Int32(MSG_NOSIGNAL)) == chunk.count else { break }
                 continue
-            case .cutBeforeCommit:
+            case .cutBeforeFirstUse:
                 silenced.set()
                 fired.withLock { $0 += 1 }
-            case .cutAfterCommit:
+            case .cutAfterFirstUse:
                 // No answer goes back from here on.
                 silenced.set()
                 fired.withLock { $0 += 1 }
@@ -167,7 +184,7 @@ final class CuttingProxy: @unchecked Sendable {
                 if more > 0 { _ = send(server, Array(buffer[0..<more]), more, Int32(MSG_NOSIGNAL)) }
                 // Let the server read it all before it sees the end of the connection.
                 Thread.sleep(forTimeInterval: 0.2)
-            case .silenceAfterCommit:
+            case .silenceAfterFirstUse:
                 silenced.set()
                 fired.withLock { $0 += 1 }
                 _ = send(server, chunk, chunk.count, Int32(MSG_NOSIGNAL))
