@@ -42,7 +42,8 @@ public func buildApplication(
 
     let router = Router(context: GatewayContext.self)
     // The decision first: it sets its own Cache-Control and is the hot path, so it skips the extra layer.
-    router.add(middleware: VerifyEndpoint(gatekeeper: gatekeeper, reader: reader))
+    let verify = VerifyEndpoint(gatekeeper: gatekeeper, reader: reader)
+    router.add(middleware: verify)
     router.add(middleware: NoStoreMiddleware())
     let join = JoinEndpoint(gatekeeper: gatekeeper, reader: reader)
     router.get(RouterPath(Gateway.joinPath), use: join.get)
@@ -65,7 +66,7 @@ public func buildApplication(
     }
     return Application(
         router: router,
-        server: GatewayChannel.builder(configuration),
+        server: GatewayChannel.builder(configuration, verifyOnLoop: (verify, logger)),
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: nil),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listen.port) },

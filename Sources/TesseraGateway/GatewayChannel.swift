@@ -11,8 +11,11 @@ struct GatewayChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let http1: HTTP1Channel
+    /// Decides `/verify` on the event loop where it can (`VerifyOnLoop`); nil in tests of the plain router.
+    let verifyOnLoop: (endpoint: VerifyEndpoint, logger: Logger)?
 
-    init(responder: @escaping HTTPChannelHandler.Responder, configuration: GatewayConfiguration) {
+    init(responder: @escaping HTTPChannelHandler.Responder, configuration: GatewayConfiguration, verifyOnLoop: (endpoint: VerifyEndpoint, logger: Logger)?) {
+        self.verifyOnLoop = verifyOnLoop
         let readTimeout = configuration.readTimeout
         let idle = configuration.idleTimeout.components
         var http = HTTP1Channel.Configuration(
@@ -26,17 +29,22 @@ struct GatewayChannel: ServerChildChannel {
     }
 
     /// The server builder `Application` takes.
-    static func builder(_ configuration: GatewayConfiguration) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in GatewayChannel(responder: responder, configuration: configuration) }
+    static func builder(_ configuration: GatewayConfiguration, verifyOnLoop: (endpoint: VerifyEndpoint, logger: Logger)?) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in GatewayChannel(responder: responder, configuration: configuration, verifyOnLoop: verifyOnLoop) }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        do {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuard.ByteWatcher(), position: .first)
-        } catch {
-            return channel.eventLoop.makeFailedFuture(error)
+        http1.setup(channel: channel, logger: logger).flatMapThrowing { [verifyOnLoop] value in
+            let operations = channel.pipeline.syncOperations
+            // Ahead of the HTTP decoder: it tells the guard of bytes that make no request part yet (a head still trickling in).
+            try operations.addHandler(ConnectionGuard.ByteWatcher(operations.handler(type: ConnectionGuard.self)), position: .first)
+            if let verifyOnLoop {
+                // After Hummingbird's connection state, which then sees every request and answer (idle timeout, graceful close).
+                let state = try operations.handler(type: HTTPConnectionStateHandler.self)
+                try operations.addHandler(VerifyOnLoop(endpoint: verifyOnLoop.endpoint, logger: verifyOnLoop.logger), position: .after(state))
+            }
+            return value
         }
-        return http1.setup(channel: channel, logger: logger)
     }
 
     func handle(value: Value, logger: Logger) async {

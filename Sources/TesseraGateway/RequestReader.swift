@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import TesseraCore
 
 /// Reads a `Presentation` out of an HTTP request: the one place that decides what a request is believed to say, and from whom.
@@ -51,7 +52,12 @@ struct RequestReader: Sendable {
 
     /// Whether the TCP peer is one of the trusted proxies; an unknown peer never is.
     func isTrusted(_ context: GatewayContext) -> Bool {
-        guard let address = context.remoteAddress else { return false }
+        isTrusted(peer: context.remoteAddress)
+    }
+
+    /// Whether `peer` is one of the trusted proxies; an unknown peer never is.
+    func isTrusted(peer: SocketAddress?) -> Bool {
+        guard let address = peer else { return false }
         let bytes: [UInt8]
         switch address {
         case .v4(let v4): bytes = withUnsafeBytes(of: v4.address.sin_addr) { Array($0) }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import TesseraCore
 
 /// `ANY /verify` and `ANY /verify/*`: the proxy's subrequest, answered with exactly 200, 401, 403 or 503.
@@ -31,12 +32,24 @@ struct VerifyEndpoint: RouterMiddleware {
         let presentation = reader.presentation(request, trusted: trusted)
         let decision = await gatekeeper.decide(presentation, at: .now)
         gatekeeper.metrics.recordDecision(decision.outcomeIndex, duration: ContinuousClock.now - started)
-        log(decision, request: request, context: context, trusted: trusted)
-        return Self.response(for: decision, headOnly: request.method == .head)
+        log(decision, request: request, logger: context.logger, peer: context.remoteAddress, trusted: trusted)
+        let (head, body) = Self.answer(for: decision, headOnly: request.method == .head)
+        return Response(status: head.status, headers: head.headerFields, body: body.map { .init(byteBuffer: $0) } ?? .init())
+    }
+
+    /// Decides a `/verify` request on the event loop that read it, when no candidate needs the ledger (`VerifyOnLoop`): the answer, or nil to pass the request on.
+    func decideNow(_ request: Request, peer: SocketAddress?, logger: Logger) -> (HTTPResponse, ByteBuffer?)? {
+        let started = ContinuousClock.now
+        let trusted = reader.needsPeer && reader.isTrusted(peer: peer)
+        let presentation = reader.presentation(request, trusted: trusted)
+        guard case .decided(let decision) = gatekeeper.decideNow(presentation, at: .now) else { return nil }
+        gatekeeper.metrics.recordDecision(decision.outcomeIndex, duration: ContinuousClock.now - started)
+        log(decision, request: request, logger: logger, peer: peer, trusted: trusted)
+        return Self.answer(for: decision, headOnly: request.method == .head)
     }
 
     /// The answer for a decision: headers only on 200; a one-line text body on refusals for proxies that show it.
-    static func response(for decision: Decision, headOnly: Bool) -> Response {
+    static func answer(for decision: Decision, headOnly: Bool) -> (HTTPResponse, ByteBuffer?) {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
         let status = HTTPResponse.Status(code: decision.httpStatus)
@@ -59,20 +72,22 @@ struct VerifyEndpoint: RouterMiddleware {
         }
         guard let text, !headOnly else {
             headers[.contentLength] = "0"
-            return Response(status: status, headers: headers)
+            return (HTTPResponse(status: status, headerFields: headers), nil)
         }
         headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        let body = ByteBuffer(string: text)
+        headers[.contentLength] = String(body.readableBytes)
+        return (HTTPResponse(status: status, headerFields: headers), body)
     }
 
-    private func log(_ decision: Decision, request: Request, context: Context, trusted: Bool) {
+    private func log(_ decision: Decision, request: Request, logger: Logger, peer: SocketAddress?, trusted: Bool) {
         let level: Logger.Level
         switch decision {
         case .granted, .missingToken: level = .debug
         case .denied(let denial): level = denial.reason.httpStatus == 503 ? .error : .info
         }
         // Building metadata costs more than the decision itself on a cache hit; skip it when the line would be dropped.
-        guard context.logger.logLevel <= level else { return }
+        guard logger.logLevel <= level else { return }
         var suppressed = 0
         if case .denied(let denial) = decision, denial.reason.httpStatus == 503 {
             let admission = outageLog.admit()
@@ -80,7 +95,7 @@ struct VerifyEndpoint: RouterMiddleware {
             suppressed = admission.suppressed
         }
         // The forwarded method and URI are shown only when believed; look the peer up now if the decision did not.
-        let trusted = reader.needsPeer ? trusted : reader.isTrusted(context)
+        let trusted = reader.needsPeer ? trusted : reader.isTrusted(peer: peer)
         var metadata: Logger.Metadata = [
             "decision.reason": .string(decision.label),
             "request.method": .string(reader.originalMethod(request, trusted: trusted)),
@@ -90,14 +105,14 @@ struct VerifyEndpoint: RouterMiddleware {
         case .granted(let subject, let invitation):
             metadata["invitation.id"] = .string(invitation.id)
             metadata["subject"] = .string(subject)
-            context.logger.log(level: level, "granted", metadata: metadata)
+            logger.log(level: level, "granted", metadata: metadata)
         case .missingToken:
-            context.logger.log(level: level, "denied", metadata: metadata)
+            logger.log(level: level, "denied", metadata: metadata)
         case .denied(let denial):
             if let id = denial.invitation?.id { metadata["invitation.id"] = .string(id) }
             metadata["decision.detail"] = .string(denial.detail)
             if suppressed > 0 { metadata["log.suppressed"] = .stringConvertible(suppressed) }
-            context.logger.log(level: level, denial.reason.httpStatus == 503 ? "cannot decide" : "denied", metadata: metadata)
+            logger.log(level: level, denial.reason.httpStatus == 503 ? "cannot decide" : "denied", metadata: metadata)
         }
     }
 }

@@ -183,6 +183,19 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         }
     }
 
+    /// The instant as an HTTP date (RFC 9110 §5.6.7, IMF-fixdate), to the second: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    public var httpDate: String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = Self.civil(fromDays: days)
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((days % 7) + 11) % 7)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(names[weekday]), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+    }
+
     // Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic Gregorian calendar.
     private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
