@@ -15,7 +15,8 @@ import TesseraCore
 /// header (Hummingbird closes after `Connection: close`).
 ///
 /// Answers leave in request order: while a request passed on is unanswered, the ones behind it
-/// (pipelined) pass on too. Sits after `ConnectionGuard`, which so still sees every request and
+/// (pipelined) pass on too. While the channel is not writable (a client that does not read its
+/// answers), requests pass on as well, so Hummingbird's back-pressure stops the reading. Sits after `ConnectionGuard`, which so still sees every request and
 /// answer.
 final class VerifyOnLoop: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -42,7 +43,9 @@ final class VerifyOnLoop: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             // Answered at once, as Hummingbird answers `/verify` before any body: a body (which no decision reads) that
             // never ends must not hold the answer back, and `ConnectionGuard` cuts it off once the answer is out.
-            if passedOn == 0, head.headerFields[.connection] == nil, Self.isVerifyPath(head.path),
+            // Only while the channel takes writes: a client that sends and never reads would otherwise have every answer
+            // queued in memory, where Hummingbird's path waits on the write and so stops reading.
+            if passedOn == 0, context.channel.isWritable, head.headerFields[.connection] == nil, Self.isVerifyPath(head.path),
                let (answer, body) = endpoint.decideNow(Request(head: head, body: .init(buffer: ByteBuffer())), peer: context.channel.remoteAddress, logger: logger) {
                 passing = false
                 write(answer, body, context: context)

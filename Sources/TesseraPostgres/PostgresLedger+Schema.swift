@@ -273,7 +273,9 @@ extension PostgresLedger {
     /// removes them. `tessera_use_given_back()` fails the statement when the subject's row was
     /// committed by another gateway after the use was counted, which undoes the count.
     @Sendable static func recordFirstUseAttempts(_ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await connection.query("CREATE TABLE tessera_attempt (nonce uuid PRIMARY KEY, created_at bigint NOT NULL)", logger: logger)
+        // `fence` marks an id inserted by `resolve` rather than by the first use itself.
+        try await connection.query("CREATE TABLE tessera_attempt (nonce uuid PRIMARY KEY, created_at bigint NOT NULL, fence boolean NOT NULL DEFAULT false)",
+                                   logger: logger)
         try await connection.query("""
             CREATE FUNCTION tessera_use_given_back() RETURNS integer LANGUAGE plpgsql AS $$
             BEGIN

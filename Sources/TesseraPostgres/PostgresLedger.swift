@@ -134,10 +134,11 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// Writes a first use: one statement that commits by itself; if its answer is lost, finds out what became of it.
     private func write(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
         let attempt = UUID()
-        let sent = Flag()
+        let sending = Sending()
         let result = await Deadline.race(deadline) { [client, logger] in
             try await client.withConnection { connection in
-                sent.set()
+                // A connection handed over after the caller gave up sends nothing: "nothing granted" must stay true.
+                guard sending.start() else { throw LedgerError.unavailable("abandoned after the deadline") }
                 return try await Self.apply(request, attempt: attempt, on: connection, logger: logger)
             }
         }
@@ -145,9 +146,9 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         case .success(let outcome):
             return try outcome.get()
         case .failure(let error):
-            // Not sent, refused by the server (the statement's transaction rolled back), or a ledger error of
-            // `apply` after its statement ended: nothing that follows is unknown.
-            guard sent.isSet, (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
+            // Never sent (and now never will be), refused by the server (the statement's transaction rolled back), or a
+            // ledger error of `apply` after its statement ended: nothing that follows is unknown.
+            guard sending.abandon(), (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
                 throw Self.unavailable(error, location: location, deadline: deadline)
             }
             return try await resolve(attempt: attempt, request, after: error)
@@ -162,13 +163,14 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     ///   id would fail), so "nothing granted" is final, even for a statement still on its way to
     ///   the server or waiting there for a lock;
     /// - already there: the statement committed (PostgreSQL waits for it to end if it is still
-    ///   running), and its row is the grant.
+    ///   running), and its row is the grant; unless the id there is marked `fence`, put there by
+    ///   an earlier try of this very question whose answer was lost.
     ///
     /// Each try opens a connection of its own rather than asking the pool: right after a leased
     /// connection was cut, PostgresNIO's pool (1.33) sometimes never served the next request (one
     /// try in ten in `CommitAmbiguityTests`, a full minute each), and each try is bounded on its own,
     /// so one that hangs is given up and made again while the deadline lasts.
-    private func resolve(attempt: UUID, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
+    func resolve(attempt: UUID, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
         enum Fate: Sendable {
             /// The id is now taken here: the statement never committed, and never will.
             case fenced
@@ -187,12 +189,19 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                 try await Self.withLoneConnection(settings, logger: logger) { connection -> Fate in
                     var fenced = false
                     for try await inserted in try await connection.query("""
-                        INSERT INTO tessera_attempt (nonce, created_at) VALUES (\(attempt), \(new.acceptedAt.seconds))
+                        INSERT INTO tessera_attempt (nonce, created_at, fence) VALUES (\(attempt), \(new.acceptedAt.seconds), true)
                         ON CONFLICT (nonce) DO NOTHING RETURNING true
                         """, logger: logger).decode(Bool.self) {
                         fenced = inserted
                     }
                     if fenced { return .fenced }
+                    // Already there: the first use's own id, or this fence from an earlier try whose answer was lost.
+                    var isFence: Bool?
+                    for try await found in try await connection.query("SELECT fence FROM tessera_attempt WHERE nonce = \(attempt)",
+                                                                      logger: logger).decode(Bool.self) {
+                        isFence = found
+                    }
+                    if isFence != false { return .fenced }
                     var use: Int32?
                     for try await found in try await connection.query(
                         "SELECT use_number FROM tessera_acceptance WHERE invitation_id = \(new.invitationID) AND subject = \(new.subject)",
@@ -497,11 +506,30 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 }
 
-/// Set once: whether a first use's statement may have reached the server.
-final class Flag: Sendable {
-    private let value = Atomic(false)
+/// Whether a first use's statement may have reached the server: the statement and its caller agree on it under one lock.
+///
+/// The statement is sent only if the caller has not given up; a caller whose deadline passed
+/// gives up. Whichever comes first wins, so a statement is either known unsent or is resolved.
+final class Sending: Sendable {
+    private enum State: Sendable { case waiting, sent, abandoned }
 
-    func set() { value.store(true, ordering: .relaxed) }
+    private let state = Mutex(State.waiting)
 
-    var isSet: Bool { value.load(ordering: .relaxed) }
+    /// True if the statement may be sent now; false if the caller gave up first.
+    func start() -> Bool {
+        state.withLock { state in
+            guard case .waiting = state else { return false }
+            state = .sent
+            return true
+        }
+    }
+
+    /// Gives up; true if the statement had been sent already (then what became of it must be found out).
+    func abandon() -> Bool {
+        state.withLock { state in
+            if case .sent = state { return true }
+            state = .abandoned
+            return false
+        }
+    }
 }

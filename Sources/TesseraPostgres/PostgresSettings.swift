@@ -81,9 +81,18 @@ struct PostgresSettings: Sendable {
         configuration.options.maximumConnections = 16
         configuration.options.connectionIdleTimeout = .seconds(60)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
-        if let namespace { configuration.options.additionalStartupParameters = [("search_path", namespace)] }
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
     }
+
+    /// The schema, and a bound on every statement: a first use stuck for longer (behind a row lock) fails rather than
+    /// commits, long before `ledger prune` may remove the attempt id that answered it "nothing granted" (an hour).
+    private var startupParameters: [(String, String)] {
+        [("statement_timeout", "\(Self.statementTimeoutSeconds)s")] + (namespace.map { [("search_path", $0)] } ?? [])
+    }
+
+    /// Far above every deadline (a listing's is a minute), far below the attempt ids' retention.
+    static let statementTimeoutSeconds = 600
 
     /// One connection's configuration, outside any pool, with the same server, schema and encryption.
     func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
@@ -91,7 +100,7 @@ struct PostgresSettings: Sendable {
         if let context = tlsContext { connectionTLS = .require(try NIOSSLContext(configuration: context)) } else { connectionTLS = .disable }
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
         configuration.options.connectTimeout = TimeAmount(connectTimeout)
-        if let namespace { configuration.options.additionalStartupParameters = [("search_path", namespace)] }
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
     }
 

@@ -349,6 +349,48 @@ extension OneStatementFirstUseTests {
     }
 }
 
+extension OneStatementFirstUseTests {
+    /// The answer to a fence can be lost too: the next try then finds the id it inserted itself, which says
+    /// "never committed", not "committed" (even when the subject is a member through another first use).
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isCI, Comment(rawValue: TestPostgres.missing)))
+    func aFenceFoundAgainByALaterTryStillMeansNothingWasGranted() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger()
+        defer { ledger.close() }
+        _ = try await ledger.redeem(request("inv-A", "ann", uses: 3))
+        let attempt = UUID()
+        try await ledger.execute("INSERT INTO tessera_attempt (nonce, created_at, fence) VALUES ('\(attempt.uuidString)', 1, true)")
+        do {
+            let redemption = try await ledger.resolve(attempt: attempt, request("inv-A", "ann", uses: 3), after: CancellationError())
+            Issue.record("an attempt that was fenced was taken as committed: \(redemption)")
+        } catch {
+            guard case .unavailable(let why) = error else { Issue.record("expected unavailable, got \(error)"); return }
+            #expect(why.contains("nothing was granted"))
+        }
+    }
+
+    /// A first use stuck behind a lock for longer than any deadline fails rather than commits, long before `ledger prune`
+    /// may remove the fence that answered it "nothing granted".
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isCI, Comment(rawValue: TestPostgres.missing)))
+    func everyLedgerStatementIsBoundedWellWithinTheAttemptIDsRetention() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger()
+        defer { ledger.close() }
+        #expect(try await ledger.strings("SELECT (current_setting('statement_timeout')::interval)::text") == ["00:10:00"])
+        #expect(Int64(PostgresSettings.statementTimeoutSeconds) < PostgresLedger.attemptRetention)
+    }
+
+    /// The caller and the statement agree under one lock: a connection handed over after the deadline sends nothing.
+    @Test func aStatementIsSentOnlyIfItsCallerHasNotGivenUp() {
+        let late = Sending()
+        #expect(late.abandon() == false, "not sent: nothing to resolve")
+        #expect(late.start() == false, "a connection that comes after the caller gave up sends nothing")
+        let sent = Sending()
+        #expect(sent.start())
+        #expect(sent.abandon(), "sent: what became of it must be found out")
+    }
+}
+
 /// Polls `condition` every 50 ms until it holds or `limit` passes.
 private func waitFor(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
     let start = ContinuousClock.now

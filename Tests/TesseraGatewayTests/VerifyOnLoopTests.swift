@@ -132,6 +132,25 @@ import TesseraTestSupport
 }
 
 extension VerifyOnLoopTests {
+    /// A client that pipelines `/verify` and never reads its answers: once its answers back up, the gateway stops
+    /// reading from it (as through Hummingbird) rather than queueing answers in memory for as long as it sends.
+    @Test func aClientThatSendsButNeverReadsIsNotReadWithoutLimit() async throws {
+        let site = try TestSite()
+        site.configuration.readTimeout = .seconds(60)  // so that nothing here is the write deadline's doing
+        try await site.application().test(.live) { client in
+            let port = try #require(client.port)
+            let (sent, stalled) = try await offThePool {
+                let connection = try RawConnection(port: port, receiveBuffer: 4096)
+                // 1 KiB requests refused without a ledger (no token): decided on the event loop while it may write.
+                let request = Array("GET /verify HTTP/1.1\r\nHost: gw\r\nX-Filler: \(String(repeating: "f", count: 960))\r\n\r\n".utf8)
+                return connection.sendUntilStalled(request, for: .seconds(20), stall: .seconds(2))
+            }
+            // Socket buffers on both sides and the pipeline's own hold a few MiB; without back-pressure this went past 100 MiB.
+            #expect(stalled, "the gateway kept reading: \(sent) bytes taken in 20 s")
+            #expect(sent < 48 << 20, "\(sent) bytes taken before the gateway stopped reading")
+        }
+    }
+
     @Test(arguments: [
         (0, "Thu, 01 Jan 1970 00:00:00 GMT"), (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
         (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"), (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),

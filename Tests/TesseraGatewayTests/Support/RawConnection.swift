@@ -50,6 +50,28 @@ final class RawConnection: @unchecked Sendable {
     @discardableResult
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
+    /// Sends `chunk` again and again for at most `limit`, never blocking; stops once the socket has taken nothing for
+    /// `stall` (the server stopped reading). Returns the bytes sent and whether it stalled.
+    func sendUntilStalled(_ chunk: [UInt8], for limit: Duration, stall: Duration) -> (sent: Int, stalled: Bool) {
+        let end = ContinuousClock.now + limit
+        var sent = 0, offset = 0
+        var lastProgress = ContinuousClock.now
+        while ContinuousClock.now < end {
+            let n = chunk[offset...].withUnsafeBytes { sendWithoutWaiting(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                sent += n
+                offset = (offset + n) % chunk.count
+                lastProgress = ContinuousClock.now
+                continue
+            }
+            if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR { return (sent, false) }
+            if ContinuousClock.now - lastProgress >= stall { return (sent, true) }
+            var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiting, 1, 20)
+        }
+        return (sent, false)
+    }
+
     /// What arrived within `limit`, and whether the server closed (end of stream or reset) in that time.
     ///
     /// Returns as soon as the connection ends; `until` stops it early once the bytes so far satisfy it.
@@ -103,4 +125,9 @@ final class RawConnection: @unchecked Sendable {
 /// `send(2)` without SIGPIPE, under a name `RawConnection.send` does not shadow.
 private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
     send(fd, bytes, count, Int32(MSG_NOSIGNAL))
+}
+
+/// `send(2)` that never blocks, without SIGPIPE.
+private func sendWithoutWaiting(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    send(fd, bytes, count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
 }
