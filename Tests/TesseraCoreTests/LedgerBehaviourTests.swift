@@ -393,7 +393,13 @@ private func outcome(_ ledger: any Ledger, _ request: RedemptionRequest) async -
         }.map(\.0)
         #expect(!granted.contains("poison"))
         #expect(rows == granted.union(["ann"]), "every grant has its row and nothing else was written")
-        #expect(outcomes.allSatisfy { (try? $0.1.get()) != nil || sharedTheFailure.contains($0.0) }, "every failure is reported as unavailable")
+        // Every failure is "unavailable": the poisoned batch's, or, on a machine loaded enough (CI's ASan pass, where this
+        // test took 42 s), a request that gave up waiting for the write lock. Never a refusal of another kind, never a grant.
+        let otherwise = outcomes.filter { outcome in
+            if case .failure(.unavailable) = outcome.1 { return false }
+            return (try? outcome.1.get()) == nil
+        }
+        #expect(otherwise.isEmpty, "every failure is reported as unavailable: \(outcomes.map { "\($0.0): \($0.1)" })")
         // The case this test is for: others were in the poisoned batch, and none of them was granted.
         #expect(sharedTheFailure.count > 1, "no batch of more than one was formed: \(outcomes.map { "\($0.0): \((try? $0.1.get()) != nil)" })")
     }
