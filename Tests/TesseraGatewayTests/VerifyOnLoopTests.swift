@@ -134,7 +134,12 @@ import TesseraTestSupport
 extension VerifyOnLoopTests {
     /// A client that pipelines `/verify` and never reads its answers: once its answers back up, the gateway stops
     /// reading from it (as through Hummingbird) rather than queueing answers in memory for as long as it sends.
-    @Test func aClientThatSendsButNeverReadsIsNotReadWithoutLimit() async throws {
+    ///
+    /// Skipped in the AddressSanitizer pass (`.ci/run` sets `ASAN_OPTIONS` for it): the kernel's socket buffers hold
+    /// thousands of answers before any back-pressure, and an instrumented gateway answers too slowly to fill them
+    /// within the test's 20 s (it did not stall there even with the check in place). The plain pass runs it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil, "too slow under AddressSanitizer to fill the socket buffers"))
+    func aClientThatSendsButNeverReadsIsNotReadWithoutLimit() async throws {
         let site = try TestSite()
         site.configuration.readTimeout = .seconds(60)  // so that nothing here is the write deadline's doing
         try await site.application().test(.live) { client in
