@@ -10,6 +10,11 @@ import Hummingbird
 public enum Gateway {
     /// The decision endpoint; any path below it is the same endpoint (Envoy appends the original path).
     static let verifyPath = "/verify"
+
+    /// Whether a request path (without its query) is `/verify` or below it: where the decision answers, on every method.
+    static func isVerifyPath(_ path: Substring) -> Bool {
+        path == verifyPath || (path.hasPrefix(verifyPath) && path.dropFirst(verifyPath.count).first == "/")
+    }
     /// The redemption endpoint the link pages post to.
     static let joinPath = "/join"
 }

@@ -24,7 +24,7 @@ struct VerifyEndpoint: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path == Gateway.verifyPath || path.hasPrefix(Gateway.verifyPath + "/") else {
+        guard Gateway.isVerifyPath(path[...]) else {
             return try await next(request, context)
         }
         let started = ContinuousClock.now

@@ -78,6 +78,6 @@ final class VerifyOnLoop: ChannelDuplexHandler, RemovableChannelHandler {
     static func isVerifyPath(_ target: String?) -> Bool {
         guard let target else { return false }
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
-        return path == Gateway.verifyPath || path.hasPrefix(Gateway.verifyPath + "/")
+        return Gateway.isVerifyPath(path)
     }
 }
