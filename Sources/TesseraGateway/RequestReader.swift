@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import TesseraCore
@@ -99,7 +100,7 @@ struct RequestReader: Sendable {
 
     /// The bearer token alone when there is one (it beats any cookie), else the token cookies.
     func tokens(_ request: Request, secure: Bool) -> [[UInt8]] {
-        if let bearer = Self.bearerToken(request.headers[.authorization]) { return [Self.bytes(bearer)] }
+        if let bearer = Self.bearerToken(Self.value(of: .authorization, in: request.headers)) { return [Self.bytes(bearer)] }
         let cookies = request.headers[values: .cookie]
         guard !cookies.isEmpty else { return [] }
         // `__Secure-` cookies can be planted by a sibling host (`Domain=`); a browser holds one per project path, so two
@@ -117,7 +118,7 @@ struct RequestReader: Sendable {
 
     /// The signed-in subject from a trusted proxy, else the anonymous member whose secret the cookie holds.
     func subject(_ request: Request, trusted: Bool, secure: Bool) -> Presentation.Subject? {
-        if trusted, let identityField, let value = request.headers[identityField] {
+        if trusted, let identityField, let value = Self.value(of: identityField, in: request.headers) {
             let name = value.trimmingSpaces
             if !name.isEmpty, Name.isValidSubject(name) {
                 // Passed on as received; a name reserved for anonymous members is never a signed-in person.
@@ -150,13 +151,15 @@ struct RequestReader: Sendable {
             header = String(name)
         }
         // A URI the proxy and the gateway could read differently grants nothing, with or without a template.
-        if trusted || configuration.projectFromPath != nil, case .success(let uri) = originalURI(request, trusted: trusted),
-           let why = ProjectPathTemplate.nonCanonicalReason(uri) {
+        let original = trusted || configuration.projectFromPath != nil ? originalURI(request, trusted: trusted) : nil
+        if case .success(let uri)? = original, let why = ProjectPathTemplate.nonCanonicalReason(uri) {
             return .unresolved(why)
         }
-        guard let template = configuration.projectFromPath else { return header.map(Presentation.ProjectRequirement.project) ?? .any }
+        guard let template = configuration.projectFromPath, let original else {
+            return header.map(Presentation.ProjectRequirement.project) ?? .any
+        }
         let uri: String
-        switch originalURI(request, trusted: trusted) {
+        switch original {
         case .success(let found): uri = found
         case .failure(let conflict): return .unresolved(conflict.why)
         }
@@ -178,16 +181,17 @@ struct RequestReader: Sendable {
     /// The URI the client asked the proxy for: the operator's forwarded-URI header from a trusted proxy, else the gateway's own path minus `/verify`.
     func originalURI(_ request: Request, trusted: Bool) -> Result<String, URIConflict> {
         if trusted {
+            // One pass over the fields: every forwarded-URI header must agree; the operator's names the URI.
             var first: String?
-            for field in uriFields {
-                for value in request.headers[values: field] {
-                    if let first, first != value {
-                        return .failure(URIConflict(why: "the request carries forwarded-URI headers that disagree"))
-                    }
-                    first = first ?? value
+            var named: String?
+            for field in request.headers where uriFields.contains(field.name) {
+                if let first, first != field.value {
+                    return .failure(URIConflict(why: "the request carries forwarded-URI headers that disagree"))
                 }
+                first = first ?? field.value
+                if named == nil, field.name == forwardedURIField { named = field.value }
             }
-            if let uri = request.headers[forwardedURIField] {
+            if let uri = named {
                 guard uri.hasPrefix("/") else { return .failure(URIConflict(why: "the \(forwardedURIField) header is not a path")) }
                 return .success(uri)
             }
@@ -228,10 +232,21 @@ struct RequestReader: Sendable {
 
     /// Whether the browser reached the site over https, which decides `Secure` on cookies in `auto` mode.
     func isHTTPS(_ request: Request, trusted: Bool) -> Bool {
-        if trusted, let proto = request.headers[Self.forwardedProtoField] {
+        if trusted, let proto = Self.value(of: Self.forwardedProtoField, in: request.headers) {
             return proto.split(separator: ",").first?.trimmingSpaces.lowercased() == "https"
         }
         return request.head.scheme?.lowercased() == "https"
+    }
+
+    /// A field's value as `headers[name]` reads it (several fields joined by commas), without copying a lone one:
+    /// the joined read builds a new String even for one field, and the bearer token is hundreds of bytes.
+    static func value(of name: HTTPField.Name, in headers: HTTPFields) -> String? {
+        var found: String?
+        for field in headers where field.name == name {
+            guard found == nil else { return headers[name] }
+            found = field.value
+        }
+        return found
     }
 
     /// The token of an `Authorization: Bearer …` header (scheme case-insensitive), or nil.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -50,34 +51,35 @@ struct VerifyEndpoint: RouterMiddleware {
 
     /// The answer for a decision: headers only on 200; a one-line text body on refusals for proxies that show it.
     static func answer(for decision: Decision, headOnly: Bool) -> (HTTPResponse, ByteBuffer?) {
-        var headers = HTTPFields()
-        headers[.cacheControl] = "no-store"
+        // Fields are appended, not set by name: each `headers[name] = …` searches the fields so far, a visible share of a cached decision.
+        var headers: [HTTPField] = [HTTPField(name: .cacheControl, value: "no-store")]
+        headers.reserveCapacity(8)
         let status = HTTPResponse.Status(code: decision.httpStatus)
         var text: String?
         switch decision {
         case .granted(let subject, let invitation):
-            headers[userField] = subject
-            headers[projectField] = invitation.project
-            headers[roleField] = invitation.role
-            headers[invitationField] = invitation.id
+            headers.append(HTTPField(name: userField, value: subject))
+            headers.append(HTTPField(name: projectField, value: invitation.project))
+            headers.append(HTTPField(name: roleField, value: invitation.role))
+            headers.append(HTTPField(name: invitationField, value: invitation.id))
         case .missingToken:
             // RFC 6750 §3: no error code when no credential was presented at all.
-            headers[.wwwAuthenticate] = "Bearer realm=\"tessera\""
-            headers[reasonField] = decision.label
+            headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer realm=\"tessera\""))
+            headers.append(HTTPField(name: reasonField, value: decision.label))
             text = "denied: missing_token: no bearer token or tessera cookie\n"
         case .denied(let denial):
-            if status.code == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"tessera\", error=\"invalid_token\"" }
-            headers[reasonField] = denial.reason.rawValue
+            if status.code == 401 { headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer realm=\"tessera\", error=\"invalid_token\"")) }
+            headers.append(HTTPField(name: reasonField, value: denial.reason.rawValue))
             text = "denied: \(denial.reason.rawValue): \(denial.detail)\n"
         }
         guard let text, !headOnly else {
-            headers[.contentLength] = "0"
-            return (HTTPResponse(status: status, headerFields: headers), nil)
+            headers.append(HTTPField(name: .contentLength, value: "0"))
+            return (HTTPResponse(status: status, headerFields: HTTPFields(headers)), nil)
         }
-        headers[.contentType] = "text/plain; charset=utf-8"
+        headers.append(HTTPField(name: .contentType, value: "text/plain; charset=utf-8"))
         let body = ByteBuffer(string: text)
-        headers[.contentLength] = String(body.readableBytes)
-        return (HTTPResponse(status: status, headerFields: headers), body)
+        headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
+        return (HTTPResponse(status: status, headerFields: HTTPFields(headers)), body)
     }
 
     private func log(_ decision: Decision, request: Request, logger: Logger, peer: SocketAddress?, trusted: Bool) {

@@ -68,7 +68,7 @@ final class VerifyOnLoop: ChannelDuplexHandler, RemovableChannelHandler {
         var head = head
         let now = Timestamp.now.seconds
         if date.second != now { date = (now, Timestamp(seconds: now).httpDate) }
-        head.headerFields[.date] = date.text
+        head.headerFields.append(HTTPField(name: .date, value: date.text))  // `answer` sets no Date
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

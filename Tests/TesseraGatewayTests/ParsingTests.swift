@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 @testable import TesseraGateway
 import TesseraTestSupport
@@ -52,6 +53,45 @@ import TesseraTestSupport
         #expect(throws: ProjectPathTemplate.Error.self) { try ProjectPathTemplate("projects/{project}/") }
     }
 
+    /// The byte scan in `nonCanonicalReason` gives the same answer, word for word, as the plain reading it replaced
+    /// (kept below as the reference), on hostile pieces put together every which way.
+    @Test func nonCanonicalPathsAreReadAsTheReferenceReadsThem() {
+        let pieces = ["/", "/", "/", ".", ".", "%2e", "%2E", "%5c", "%5C", "\\", ";", "%2f", "%2F", "%00", "%", "%2", "%5", "2", "e",
+                      "E", "c", "lab", "?", "#", "%0\u{10}", "%2\u{45}", "\u{212A}", "é", "%41"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var uri = Bool.random(using: &generator) ? "/" : ""
+            for _ in 0..<Int.random(in: 0...8, using: &generator) { uri += pieces.randomElement(using: &generator)! }
+            #expect(ProjectPathTemplate.nonCanonicalReason(uri) == Self.referenceNonCanonicalReason(uri), "\(uri.debugDescription)")
+        }
+        for uri in ["/", "", "//", "/a/", "/a//b", "/%2e", "/.%2E/x", "/...", "/a/..", "/a;b/", "/a/%5Cb", "/%2F", "/x%00", "/ok/?a//b", "/ok#/../"] {
+            #expect(ProjectPathTemplate.nonCanonicalReason(uri) == Self.referenceNonCanonicalReason(uri), "\(uri.debugDescription)")
+        }
+        #expect(ProjectPathTemplate.nonCanonicalReason("/projects/lab/a.css?v=1") == nil)
+        #expect(ProjectPathTemplate.nonCanonicalReason("/projects/%2E./x") == "the forwarded URI has a dot segment (%2e.) in its path")
+    }
+
+    /// `nonCanonicalReason` as first written: per segment, lowercased into a String and searched.
+    static func referenceNonCanonicalReason(_ uri: String) -> String? {
+        let path = uri.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        guard path.first == UInt8(ascii: "/") else { return "the forwarded URI is not a path" }
+        let segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+        for (offset, segment) in segments.enumerated() {
+            if segment.isEmpty {
+                if offset == segments.count - 1 { continue }
+                return "the forwarded URI has an empty path segment (//)"
+            }
+            let lowered = String(decoding: segment, as: UTF8.self).lowercased()
+            if lowered.contains("\\") || lowered.contains("%5c") { return "the forwarded URI has a backslash in its path" }
+            if lowered.contains(";") { return "the forwarded URI has a ; in a path segment" }
+            if lowered.contains("%2f") { return "the forwarded URI has a percent-encoded / in its path" }
+            if lowered.contains("%00") { return "the forwarded URI has a percent-encoded NUL in its path" }
+            let dots = lowered.replacing("%2e", with: ".")
+            if dots == "." || dots == ".." { return "the forwarded URI has a dot segment (\(lowered)) in its path" }
+        }
+        return nil
+    }
+
     @Test func listenAddresses() {
         #expect(ListenAddress(parsing: "127.0.0.1:8080") == ListenAddress(host: "127.0.0.1", port: 8080))
         #expect(ListenAddress(parsing: ":9000") == ListenAddress(host: "127.0.0.1", port: 9000))
@@ -88,6 +128,20 @@ import TesseraTestSupport
         #expect(RequestReader.bearerToken("Bearer ") == nil)
         #expect(RequestReader.bearerToken("Bearerabc") == nil)
         #expect(RequestReader.bearerToken(nil) == nil)
+    }
+
+    /// The hot path's field read answers exactly as `HTTPFields`' own subscript: two `Authorization` headers are
+    /// joined (and so no longer one bearer token), not the first one believed.
+    @Test func fieldValuesReadLikeTheSubscript() {
+        var fields = HTTPFields()
+        #expect(RequestReader.value(of: .authorization, in: fields) == nil)
+        fields.append(HTTPField(name: .accept, value: "*/*"))
+        fields.append(HTTPField(name: .authorization, value: "Bearer one"))
+        #expect(RequestReader.value(of: .authorization, in: fields) == "Bearer one")
+        fields.append(HTTPField(name: .authorization, value: "Bearer two"))
+        #expect(RequestReader.value(of: .authorization, in: fields) == fields[.authorization])
+        #expect(RequestReader.value(of: .authorization, in: fields) == "Bearer one, Bearer two")
+        #expect(RequestReader.bearerToken(RequestReader.value(of: .authorization, in: fields)) == "one, Bearer two")
     }
 
     @Test func pagesEscapeText() {
