@@ -149,10 +149,10 @@ final class Gatekeeper: Sendable {
             return .redeem(PendingRedemption(admission: admission, verified: verified, request: AccessRequest(project: project, subject: subject), anonymousSubject: nil))
         case .anonymous(let anonymous) where verified.invitation.anonymous:
             return .redeem(PendingRedemption(admission: admission, verified: verified, request: AccessRequest(project: project), anonymousSubject: anonymous))
-        case .reserved(let name):
+        case .refused(let why):
             do {
                 let invitation = try verifier.authorize(verified, at: now)
-                return .decided(.denied(Self.reservedIdentity(name, invitation: invitation)))
+                return .decided(.denied(Denial(.notForSubject, why, invitation: invitation)))
             } catch {
                 return .decided(.denied(error))
             }
@@ -219,10 +219,10 @@ final class Gatekeeper: Sendable {
         switch subject {
         case .identity(let name): request.subject = name
         case .anonymous(let name): anonymous = name
-        case .reserved(let name):
+        case .refused(let why):
             do {
                 let invitation = try snapshot.verifier.authorize(verified, at: now)
-                return .failure(Self.reservedIdentity(name, invitation: invitation))
+                return .failure(Denial(.notForSubject, why, invitation: invitation))
             } catch {
                 return .failure(error)
             }
@@ -238,11 +238,6 @@ final class Gatekeeper: Sendable {
         } catch {
             return .failure(error)
         }
-    }
-
-    /// The refusal when the identity header names a subject reserved for anonymous members: a login never becomes one.
-    static func reservedIdentity(_ name: String, invitation: Invitation) -> Denial {
-        Denial(.notForSubject, "the identity header names \(name), a name reserved for anonymous members", invitation: invitation)
     }
 
     /// The refusal while the signed list in force has expired: fail closed (503) until a fresh one arrives.

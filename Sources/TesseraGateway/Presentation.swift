@@ -13,8 +13,9 @@ struct Presentation: Sendable {
         case identity(String)
         /// A person who joined anonymously before, named by the anonymous cookie (`anon-…`).
         case anonymous(String)
-        /// The trusted identity header names a subject reserved for anonymous members (`anon-…`, `anonymous`): nothing is granted.
-        case reserved(String)
+        /// The trusted identity header cannot be believed: it names a subject reserved for anonymous members (`anon-…`,
+        /// `anonymous`), or it comes more than once (the proxy kept the client's copy). Nothing is granted; the text says why.
+        case refused(String)
     }
 
     /// The project a request is for.

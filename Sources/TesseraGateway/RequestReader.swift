@@ -119,10 +119,19 @@ struct RequestReader: Sendable {
     /// The signed-in subject from a trusted proxy, else the anonymous member whose secret the cookie holds.
     func subject(_ request: Request, trusted: Bool, secure: Bool) -> Presentation.Subject? {
         if trusted, let identityField, let value = Self.value(of: identityField, in: request.headers) {
+            // Two copies mean the proxy added its own beside the client's instead of replacing it: which one is the
+            // login cannot be known, and joined they would pass as one name ("anonymous, alice").
+            let copies = request.headers[values: identityField].count
+            if copies > 1 {
+                return .refused("the request carries \(copies) \(identityField) headers: the proxy must replace the client's copy, not add to it")
+            }
             let name = value.trimmingSpaces
             if !name.isEmpty, Name.isValidSubject(name) {
                 // Passed on as received; a name reserved for anonymous members is never a signed-in person.
-                return Self.isReservedSubject(name) ? .reserved(String(name)) : .identity(String(name))
+                guard !Self.isReservedSubject(name) else {
+                    return .refused("the identity header names \(name), a name reserved for anonymous members")
+                }
+                return .identity(String(name))
             }
         }
         let cookies = request.headers[values: .cookie]
@@ -185,7 +194,8 @@ struct RequestReader: Sendable {
             var first: String?
             var named: String?
             for field in request.headers where uriFields.contains(field.name) {
-                if let first, first != field.value {
+                // Byte for byte: as Strings, `;` and U+037E (Greek question mark) are equal, and a proxy reads bytes.
+                if let first, !first.utf8.elementsEqual(field.value.utf8) {
                     return .failure(URIConflict(why: "the request carries forwarded-URI headers that disagree"))
                 }
                 first = first ?? field.value

@@ -22,6 +22,7 @@ import TesseraMint
             "token-for-another-audience", "client-sends-the-identity-header",
             "dot-segments-climb-out-of-the-project", "non-canonical-path-separators", "identity-header-names-an-anonymous-member",
             "client-sends-basic-auth-as-identity", "kelvin-sign-login-passes-for-kim",
+            "appended-identity-header-passes-as-one-name", "appended-forwarded-uri-agrees-only-as-unicode",
         ]))
     }
 
@@ -55,6 +56,8 @@ import TesseraMint
         defer { proxy.stop() }
         for name in Self.caseNames {
             let hostile = try HostileCase.load(name)
+            // The recipes replace the client's copies, so an attack on a proxy that appends cannot be played through them.
+            if hostile.proxyAppends { continue }
             try await hostile.run(on: .proxy(kind, port: proxy.port), site: site)
         }
 
@@ -131,6 +134,9 @@ struct HostileCase {
     let invitation: [String: Any]
     let setup: String?
     let proxyOnly: Bool
+    /// The attack is on a proxy that appends its identity and forwarded-URI headers after the client's copies instead
+    /// of replacing them (not what the README's recipes do): played in-process only, with the test as such a proxy.
+    let proxyAppends: Bool
     let steps: [Step]
     let consumes: Bool?
     let then: Step?
@@ -141,6 +147,7 @@ struct HostileCase {
         return HostileCase(
             name: name, attack: object["attack"] as? String ?? "", invitation: object["invitation"] as? [String: Any] ?? [:],
             setup: object["setup"] as? String, proxyOnly: object["proxy_only"] as? Bool ?? false,
+            proxyAppends: object["proxy_appends"] as? Bool ?? false,
             steps: try (object["steps"] as? [[String: Any]] ?? []).map(Step.init), consumes: object["consumes"] as? Bool,
             then: try (object["then"] as? [String: Any]).map(Step.init))
     }
@@ -219,7 +226,7 @@ struct HostileCase {
             let login = headers.first { $0.0.lowercased() == "x-test-login" }?.1
             let uriHeader = step.proxyURIHeader ?? "X-Forwarded-Uri"
             let replaced: Set<String> = ["x-forwarded-user", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-method", uriHeader.lowercased()]
-            headers.removeAll { replaced.contains($0.0.lowercased()) }
+            if !proxyAppends { headers.removeAll { replaced.contains($0.0.lowercased()) } }
             if let login { headers.append(("X-Forwarded-User", login)) }
             headers += [("X-Forwarded-Proto", "http"), ("X-Forwarded-Host", "127.0.0.1:\(port)")]
             if path.hasPrefix("/join") {
