@@ -293,7 +293,10 @@ enum HTTP {
         let summary = Dictionary(grouping: outcomes, by: { "\($0.phaseAtStart)→\($0.phaseAtEnd) \($0.status)" })
             .mapValues { "\($0.count) max \(Int(($0.map(\.seconds).max() ?? 0) * 1000)) ms" }
         #expect(!during.isEmpty, "requests were answered during the outage: \(summary)")
-        #expect(during.allSatisfy { $0.status == 503 }, "every request during the outage is 503: \(Dictionary(grouping: during, by: \.status).mapValues(\.count))")
+        // A grant answered during the outage is one that committed before the stop and was answered late (a slow,
+        // instrumented gateway under ASan): it must have begun before the stop, and its row is checked below like every grant's.
+        #expect(during.allSatisfy { $0.status == 503 || ($0.status == 303 && $0.phaseAtStart == 0) },
+                "every request begun during the outage is 503: \(summary)")
         #expect(outcomes.contains { $0.phaseAtEnd == 0 && $0.status == 303 }, "grants before the outage")
         // Never granted without a committed row.
         let rows = Set(try Self.members(folder, ledger: url, project: project, invitation: invitation.id))
