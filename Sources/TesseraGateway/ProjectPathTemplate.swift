@@ -51,14 +51,17 @@ public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible 
     /// Why a forwarded URI's path is not canonical, or nil when it is. The proxy routes the raw URI while the gateway
     /// would judge a normalized one, so any path the two could read differently is refused outright: a `.` or `..`
     /// segment (raw or percent-encoded, any case), an empty segment (`//`), a backslash (raw or `%5C`), a `;` in any
-    /// segment, a percent-encoded `/` or NUL.
+    /// segment, a percent-encoded `/` or NUL. A raw `#` anywhere is refused first: a browser never sends a fragment,
+    /// nginx forwards it as part of `$request_uri`, and an app may take it into the path (Go's file server resolves
+    /// `/projects/talk/#/../../lab/x` to lab's file) where the gateway would stop reading at it.
     public static func nonCanonicalReason(_ uri: String) -> String? {
         // One pass over the UTF-8 bytes, without copies: this runs on every `/verify` from a trusted proxy, and
         // lowercasing each segment into a String was half the cost of a cached decision.
         // Bounds: every index below stays inside `bytes` (`end` is at most its count, slices are taken below `end`).
         var uri = uri
         return uri.withUTF8 { bytes in
-            let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
+            if bytes.contains(UInt8(ascii: "#")) { return "the forwarded URI has a # (a fragment, which no browser sends)" }
+            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
             guard end > 0, bytes[0] == UInt8(ascii: "/") else { return "the forwarded URI is not a path" }
             var start = 1
             while start <= end {

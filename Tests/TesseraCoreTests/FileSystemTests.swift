@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TesseraCore
 import TesseraTestSupport
@@ -43,6 +44,40 @@ import TesseraTestSupport
         }
         // A list that is simply not there (no link either) still means nothing is revoked.
         #expect(try FileSystem.readIfPresent(folder.appendingPathComponent("absent.txt").path) == nil)
+    }
+
+    /// A FIFO put where `revoked.txt` was (an outside review did): opening it waited for a writer, which held the
+    /// gateway's reload loop (revocations and keys) for good, kept `/healthz` at "ok" and `serve` from exiting on SIGTERM.
+    /// Anything but a regular file is now refused at once, and the list in force stays (the reload reports the error).
+    @Test func aFIFOInPlaceOfTheRevocationListIsRefusedWithoutWaitingForAWriter() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-fifo-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("revoked.txt").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<(read: Result<[UInt8], FileError>?, list: Bool)>((nil, false))
+        Thread {
+            let read = Result { () throws(FileError) in try FileSystem.read(fifo) }
+            let refused = (try? RevocationSource.readFile(fifo, required: false, keyring: Keyring(), memo: nil, notOlderThan: nil)) == nil
+            outcome.withLock { $0 = (read, refused) }
+            done.signal()
+        }.start()
+        let answered = done.wait(timeout: .now() + 5) == .success
+        if !answered {
+            // Release the blocked open so that the thread ends, then fail.
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+            _ = done.wait(timeout: .now() + 5)
+        }
+        #expect(answered, "reading a FIFO waited for a writer")
+        let (read, listRefused) = outcome.withLock { $0 }
+        guard case .failure(let error)? = read else {
+            Issue.record("a FIFO was read as a file: \(String(describing: read))")
+            return
+        }
+        #expect(error.description.contains("not a regular file"))
+        #expect(listRefused, "a FIFO was taken for a revocation list")
     }
 
     /// `prune`'s compare-and-swap: a file that changed since it was read is not replaced, and no temporary file is left.

@@ -22,7 +22,7 @@ import TesseraMint
             "token-for-another-audience", "client-sends-the-identity-header",
             "dot-segments-climb-out-of-the-project", "non-canonical-path-separators", "identity-header-names-an-anonymous-member",
             "client-sends-basic-auth-as-identity", "kelvin-sign-login-passes-for-kim",
-            "appended-identity-header-passes-as-one-name", "appended-forwarded-uri-agrees-only-as-unicode",
+            "appended-identity-header-passes-as-one-name", "appended-forwarded-uri-agrees-only-as-unicode", "fragment-hides-dot-segments",
         ]))
     }
 

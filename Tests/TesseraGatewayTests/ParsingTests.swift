@@ -68,12 +68,16 @@ import TesseraTestSupport
             #expect(ProjectPathTemplate.nonCanonicalReason(uri) == Self.referenceNonCanonicalReason(uri), "\(uri.debugDescription)")
         }
         #expect(ProjectPathTemplate.nonCanonicalReason("/projects/lab/a.css?v=1") == nil)
+        #expect(ProjectPathTemplate.nonCanonicalReason("/projects/talk/#/../../lab/secret.txt") == "the forwarded URI has a # (a fragment, which no browser sends)")
+        #expect(ProjectPathTemplate.nonCanonicalReason("/projects/talk/?q=#x") != nil)
         #expect(ProjectPathTemplate.nonCanonicalReason("/projects/%2E./x") == "the forwarded URI has a dot segment (%2e.) in its path")
     }
 
-    /// `nonCanonicalReason` as first written: per segment, lowercased into a String and searched.
+    /// `nonCanonicalReason` as first written (per segment, lowercased into a String and searched), with the later
+    /// refusal of a raw `#` first.
     static func referenceNonCanonicalReason(_ uri: String) -> String? {
-        let path = uri.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        if uri.utf8.contains(UInt8(ascii: "#")) { return "the forwarded URI has a # (a fragment, which no browser sends)" }
+        let path = uri.utf8.prefix { $0 != UInt8(ascii: "?") }
         guard path.first == UInt8(ascii: "/") else { return "the forwarded URI is not a path" }
         let segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
         for (offset, segment) in segments.enumerated() {

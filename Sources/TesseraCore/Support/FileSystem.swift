@@ -50,9 +50,11 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Thin, explicit wrappers over POSIX file calls: the places where modes, exclusivity and atomicity matter.
 public enum FileSystem {
-    /// Reads a whole regular file, refusing anything larger than `limit` bytes.
+    /// Reads a whole regular file, refusing anything larger than `limit` bytes, and anything that is not a regular file.
     public static func read(_ path: String, limit: Int = 16 << 20) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking open: opening a FIFO for reading otherwise waits for a writer, which held a gateway's reload
+        // loop (revocations and keys) forever and kept it from exiting on SIGTERM. The FIFO is then refused below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw FileError(path: path, code: errno, action: "cannot read") }
         defer { close(fd) }
         return try readAll(fd, path: path, limit: limit)
@@ -63,6 +65,9 @@ public enum FileSystem {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileError(path: path, code: errno, action: "cannot read") }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, code: EISDIR, action: "cannot read") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FileError(path: path, code: 0, action: "cannot read", detail: "not a regular file (a FIFO, socket or device)")
+        }
         if Int(info.st_size) > limit { throw FileError(path: path, code: 0, action: "cannot read") }
         // Read straight into the result's uninitialised storage (a long revoked.txt is read by every
         // `check`: a copy through a chunk buffer was a second pass over it). One spare byte, so that a
