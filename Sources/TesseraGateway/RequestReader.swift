@@ -144,9 +144,11 @@ struct RequestReader: Sendable {
         return nil
     }
 
-    /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), compared byte for byte.
+    /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), in any ASCII case: an app that
+    /// lowercases names would otherwise take a login `Anon-…` for an anonymous member.
     static func isReservedSubject(_ name: Substring) -> Bool {
-        name.utf8.starts(with: "anon-".utf8) || name.utf8.elementsEqual(Gatekeeper.anonymousSubject.utf8)
+        let lowered = name.utf8.lazy.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }
+        return lowered.starts(with: "anon-".utf8) || lowered.elementsEqual(Gatekeeper.anonymousSubject.utf8)
     }
 
     /// The project the protected resource belongs to: the path's when a template is set, else `X-Tessera-Project` or any.

@@ -45,7 +45,7 @@ struct Mint: ParsableCommand {
     @Option(help: ArgumentHelp("Text shown on the link page, e.g. \"PyData talk, room 2\".", valueName: "text"))
     var label: String?
 
-    @Option(help: ArgumentHelp("The site or gateway it is for; also bound into the signature (default: audience from tessera.toml).", valueName: "aud"))
+    @Option(help: ArgumentHelp("The site or gateway it is for, as the signed `aud` claim; a verifier refuses it unless set to this audience (default: audience from tessera.toml).", valueName: "aud"))
     var audience: String?
 
     @Flag(help: "Show the QR code in the terminal, to check it from a phone on the spot.")

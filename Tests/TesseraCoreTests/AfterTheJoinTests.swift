@@ -156,6 +156,23 @@ private let now = Timestamp(seconds: 1_790_000_000)
         #expect(RevocationList.Entry("member:lab:github%3a1") == .member(.init(project: "lab", subject: "github:1")))
     }
 
+    /// An outside review: `member:lab:eve@example.org` removed eve, and `EVE@example.org` got back in through a
+    /// `*@example.org` invitation (the domain matches in any case). A removal now also matches in any ASCII case; granting
+    /// still compares subjects byte for byte.
+    @Test func aRemovalCatchesTheSubjectInAnyASCIICase() throws {
+        let list = try RevocationList(parsing: Array("member:lab:eve@example.org\nmember:lab:Eve@example.org\n".utf8))
+        let entry = RevocationList.Entry.member(.init(project: "lab", subject: "eve@example.org"))
+        #expect(list.entry(removing: "eve@example.org", from: "lab") == entry)
+        #expect(list.entry(removing: "Eve@example.org", from: "lab") == .member(.init(project: "lab", subject: "Eve@example.org")))
+        #expect(list.entry(removing: "EVE@example.org", from: "lab") == .member(.init(project: "lab", subject: "Eve@example.org")))
+        #expect(list.entry(removing: "eve@EXAMPLE.org", from: "lab") != nil)
+        #expect(list.entry(removing: "eve@example.org", from: "other") == nil)
+        #expect(list.entry(removing: "\u{212A}eve@example.org", from: "lab") == nil)
+        #expect(list.entry(removing: "steve@example.org", from: "lab") == nil)
+        // The same entries in another order make an equal list.
+        #expect(try RevocationList(parsing: Array("member:lab:Eve@example.org\nmember:lab:eve@example.org\n".utf8)) == list)
+    }
+
     @Test(arguments: ["member:lab:", "member:lab", "member::alice", "member:a/b:alice", "member:lab:al%2", "member:lab:al%zz",
                       "member:lab:al\u{0456}ce", "member:lab:a%0Ab", "member:lab:a%FF", "member:lab:a%00"])
     func aMalformedMemberEntryIsAnErrorNamingItsLine(_ line: String) {

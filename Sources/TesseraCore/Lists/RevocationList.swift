@@ -26,6 +26,10 @@ public struct RevocationList: Sendable, Equatable {
     public private(set) var issuedBefore: Timestamp?
     /// Subjects removed from a project, whatever invitation they joined through.
     public private(set) var members: Set<Member> = []
+    /// `members` by subject with ASCII letters lowercased, so that a removal also catches `EVE@example.org` for
+    /// `eve@example.org`: an email domain matches in any case, and many logins keep the case a person typed.
+    /// Removing more than the byte-exact subject fails closed; granting stays byte for byte.
+    private var membersFolded: [Member: Member] = [:]
     /// Set when the list was read for one invitation (`init(parsing:onlyInvitation:)`): it then holds no other invitation id.
     public private(set) var onlyInvitation: String?
 
@@ -277,7 +281,10 @@ public struct RevocationList: Sendable, Equatable {
         case .project(let name): projects.insert(name)
         case .key(let id): keyIDs.insert(id)
         case .issuedBefore(let time): issuedBefore = max(issuedBefore ?? time, time)
-        case .member(let member): members.insert(member)
+        case .member(let member):
+            members.insert(member)
+            let key = Self.folded(member)
+            membersFolded[key] = membersFolded[key].map { min($0, member) } ?? member  // the same whatever the order
         }
     }
 
@@ -285,7 +292,13 @@ public struct RevocationList: Sendable, Equatable {
     public func entry(removing subject: String, from project: String) -> Entry? {
         guard !members.isEmpty else { return nil }
         let member = Member(project: project, subject: subject)
-        return members.contains(member) ? .member(member) : nil
+        if members.contains(member) { return .member(member) }
+        return membersFolded[Self.folded(member)].map(Entry.member)
+    }
+
+    private static func folded(_ member: Member) -> Member {
+        let lowered = member.subject.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }
+        return Member(project: member.project, subject: String(decoding: lowered, as: UTF8.self))
     }
 
     /// The entry that revokes an invitation signed by `key`, or nil if none does.
