@@ -22,6 +22,10 @@ extension Gateway {
         }
         var logger = Logger(label: "tessera.gateway")
         logger.logLevel = level
+        if configuration.projectFromPath == nil {
+            // Not an error (one app per gateway, or a proxy that sets X-Tessera-Project per location), but easy to miss.
+            logger.warning("no --project-from-path: a request names no project unless the proxy sets X-Tessera-Project, and then an invitation to any project of this site admits")
+        }
         if let target = configuration.onJoin, let feed = ledger as? any MembershipFeed {
             // Before the first request: a membership committed from now on is delivered, whenever the notifier first runs.
             do {
