@@ -142,8 +142,9 @@ final class VerifierStore: Sendable {
         if let path = watchedPath, let stamp = settled(FileStamp(path: path), in: \.revocations) {
             let (required, snapshot, held) = state.withLock { ($0.revocationListSeen || revocationListRequired, $0.snapshot, $0.revocationsIssuedAt) }
             do {
+                // Once the list in force came signed from this file, a plain one does not replace it (until a restart).
                 let loaded = try RevocationSource.readFile(path, required: required, keyring: snapshot.verifier.keyring, memo: memo, notOlderThan: held,
-                                                           checks: Self.checks(snapshot))
+                                                           checks: Self.checks(snapshot), signedOnly: held != nil)
                 apply(loaded)
                 state.withLock { state in
                     state.revocations = Watched(applied: stamp)

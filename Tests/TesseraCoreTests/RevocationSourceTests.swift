@@ -114,10 +114,19 @@ import TesseraTestSupport
         let absent = RevocationSource.file(folder.appendingPathComponent("none.txt").path)
         #expect(try await absent.load(keyring: keyring, memo: nil, required: false).list.count == 0)
         await #expect(throws: RevocationSource.Problem.self) { try await absent.load(keyring: keyring, memo: nil) }
-        // A malformed text line names its line.
-        try "# ok\nnot an entry!\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // A file named *.paseto must be signed: a plain list there is refused, not read.
+        try "# nothing revoked\n".write(toFile: file, atomically: true, encoding: .utf8)
         do {
             _ = try await source.load(keyring: keyring, memo: nil)
+            Issue.record("a plain list was read from a .paseto file")
+        } catch {
+            #expect(error.kind == .refused)
+        }
+        // A malformed text line names its line.
+        let text = folder.appendingPathComponent("revoked.txt").path
+        try "# ok\nnot an entry!\n".write(toFile: text, atomically: true, encoding: .utf8)
+        do {
+            _ = try await RevocationSource.file(text).load(keyring: keyring, memo: nil)
             Issue.record("a malformed line was accepted")
         } catch {
             #expect(error.kind == .malformedLine && error.line == 2)

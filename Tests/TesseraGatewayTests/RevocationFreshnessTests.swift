@@ -45,6 +45,34 @@ import TesseraMint
         #expect(try await RawHTTP.perform(port: port, "GET", "/healthz").status == 200)
     }
 
+    /// An outside review replaced a signed list at `--revoked lists/r.paseto` with plain text: within 2 s the revoked
+    /// invitation was granted again, and an expired list's 503 went away. A plain list replaces neither a file named
+    /// `*.paseto` nor any file whose list in force came signed (here `revoked.list`); the list in force stays.
+    @Test(.timeLimit(.minutes(1)), arguments: ["revoked.paseto", "revoked.list"])
+    func aPlainListDoesNotReplaceASignedOne(_ name: String) async throws {
+        let site = try TestSite()
+        site.configuration.revocationSource = .file(site.folder.appendingPathComponent(name).path)
+        let now = Timestamp(seconds: Timestamp.now.seconds)
+        let victim = site.invitation(anonymous: true)
+        try site.write(name, signedList(site, iat: now.adding(seconds: -60), entries: [victim.id]))
+        let (gateway, port) = try await HostileClientTests.startGateway(site)
+        defer { gateway.stop() }
+        let token = site.mint(victim)
+        let verify = { try await RawHTTP.perform(port: port, "GET", "/verify", headers: [("Authorization", "Bearer \(token)")]) }
+        #expect(try await verify().status == 403)
+
+        try site.write(name, "# nothing revoked\n")
+        let reported = try await waitUntil(patience) { try await RawHTTP.perform(port: port, "GET", "/healthz").body.contains("not a signed revocation list") }
+        #expect(reported != nil, "the plain list was not refused")
+        #expect(try await verify().status == 403, "a plain list replaced the signed one")
+        #expect(try await RawHTTP.perform(port: port, "GET", "/healthz").body.contains("\"status\":\"degraded\""))
+
+        // A newer signed list is still taken.
+        try site.write(name, signedList(site, iat: now))
+        let taken = try await waitUntil(patience) { try await verify().status == 200 }
+        #expect(taken != nil, "a genuine signed list after the plain one was refused")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aFutureListOrOneSignedByARevokedKeyIsNotTakenOnAReload() async throws {
         let site = try TestSite()

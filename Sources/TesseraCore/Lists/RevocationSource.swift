@@ -133,7 +133,12 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Reads a list file without suspending, for callers that watch a file; see `load`.
-    public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?, checks: Checks = Checks()) throws(Problem) -> Loaded {
+    ///
+    /// A file named `*.paseto` must hold a signed list, and so must any file when `signedOnly` (a gateway whose list in
+    /// force came signed from it): whoever feeds the file (a mirror, a cron job) could otherwise replace a signed list,
+    /// its rollback and expiry checks included, with a plain one.
+    public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?,
+                                checks: Checks = Checks(), signedOnly: Bool = false) throws(Problem) -> Loaded {
         let bytes: [UInt8]?
         do {
             bytes = required ? try FileSystem.read(path, limit: maximumFetchBytes) : try FileSystem.readIfPresent(path, limit: maximumFetchBytes)
@@ -141,7 +146,8 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             throw Problem(source: path, message: error.description)
         }
         guard let bytes else { return Loaded(list: RevocationList(), issuedAt: nil) }
-        return try read(bytes, source: path, signedOnly: false, keyring: keyring, memo: memo, notOlderThan: notOlderThan, checks: checks)
+        return try read(bytes, source: path, signedOnly: signedOnly || path.hasSuffix(".paseto"), keyring: keyring, memo: memo,
+                        notOlderThan: notOlderThan, checks: checks)
     }
 
     /// Parses a list in either form and applies the rollback rule.
