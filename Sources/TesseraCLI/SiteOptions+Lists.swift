@@ -34,7 +34,7 @@ extension SiteOptions {
         let site = folder
         let keyring: Keyring
         do {
-            keyring = try Keyring.load(directory: site.keys)
+            keyring = try Keyring.load(directory: site.keys, allowingWritableByAnyone: true)  // the generator's side
         } catch {
             throw CommandLineError("cannot load the keys folder: \(error)", hint: "run in the site folder, or pass --site DIR")
         }

@@ -280,7 +280,7 @@ struct Mint: ParsableCommand {
     static func publishWellKnownIfMissing(site: SiteFolder, publisher: SitePublisher, store: KeyStore, minter: Minter, at now: Timestamp) throws(FileError) {
         let wellKnown = FileSystem.join(site.out, ".well-known/tessera")
         if !FileSystem.exists(FileSystem.join(wellKnown, "keys.json")),
-           let keyring = try? Keyring.load(directory: site.keys), let roots = try? store.rootKeyring(keyring) {
+           let keyring = try? Keyring.load(directory: site.keys, allowingWritableByAnyone: true), let roots = try? store.rootKeyring(keyring) {
             try publisher.publishKeyring(roots)
         }
         if !FileSystem.exists(FileSystem.join(wellKnown, "revoked.paseto")),

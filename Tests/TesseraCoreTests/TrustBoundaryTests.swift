@@ -14,6 +14,34 @@ import TesseraTestSupport
                    expiresAt: Timestamp(seconds: now.seconds + 3600), audience: audience, anonymous: true)
     }
 
+    // MARK: Keys
+
+    /// An outside review: with `keys/` at mode 777, any local user dropped in a public key of their own and minted tokens
+    /// the gateway granted (a `role admin` token for alice). A keys folder or key file that others may write is refused.
+    @Test func aKeysFolderOrKeyFileThatAnyoneMayWriteIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-keys-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("site.public.pem").path
+        try SigningKey().publicKey.pemRepresentation.write(toFile: file, atomically: true, encoding: .utf8)
+        func load(folder folderMode: Int, file fileMode: Int) -> Result<Keyring, Keyring.LoadError> {
+            chmod(folder.path, mode_t(folderMode))
+            chmod(file, mode_t(fileMode))
+            return Result { () throws(Keyring.LoadError) in try Keyring.load(directory: folder.path) }
+        }
+        #expect((try? load(folder: 0o755, file: 0o644).get())?.keys.count == 1)
+        #expect((try? load(folder: 0o775, file: 0o664).get())?.keys.count == 1, "group-writable stays allowed (a deploy group)")
+        for (folderMode, fileMode, culprit) in [(0o777, 0o644, folder.path), (0o1777, 0o644, folder.path), (0o755, 0o666, file)] {
+            guard case .failure(let error) = load(folder: folderMode, file: fileMode) else {
+                Issue.record("loaded with folder \(String(folderMode, radix: 8)) and file \(String(fileMode, radix: 8))")
+                continue
+            }
+            #expect(error == .writableByAnyone(path: culprit, mode: UInt32(culprit == file ? fileMode : folderMode)))
+            #expect(error.description.contains("chmod o-w"))
+        }
+        chmod(folder.path, 0o755)
+    }
+
     // MARK: Audience
 
     @Test func theImplicitAssertionIsEmptyAndAudIsAnOrdinaryClaim() throws {

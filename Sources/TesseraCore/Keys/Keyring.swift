@@ -29,18 +29,27 @@ public struct Keyring: Sendable, Equatable {
         case unreadable(FileError)
         /// A `*.public.pem` file holds no Ed25519 public key.
         case invalidKey(path: String, PEM.Error)
+        /// The folder or a key file in it is writable by anyone: any local user could make a key of theirs trusted.
+        case writableByAnyone(path: String, mode: UInt32)
 
         public var description: String {
             switch self {
             case .unreadable(let error): return error.description
             case .invalidKey(let path, let error): return "\(path): \(error.explanation(expecting: "PUBLIC KEY"))"
+            case .writableByAnyone(let path, let mode):
+                return "\(path) is writable by anyone (mode \(String(mode, radix: 8))), so any local user could make a key of theirs trusted: run chmod o-w \(path)"
             }
         }
     }
 
     /// Loads every `NAME.public.pem` in a folder whose NAME is a key name (see `KeyFolder`); only
     /// public keys are ever read, and a file whose name is not a key name is skipped, not trusted.
-    public static func load(directory: String) throws(LoadError) -> Keyring {
+    ///
+    /// A folder or key file that anyone may write is refused (`writableByAnyone`) unless `allowingWritableByAnyone`: a
+    /// verifier's trust must not be open to every local user. The generator's own reads pass it, because a site shared
+    /// by several users may be writable by all (see `SharedSiteTests`), which is its owners' choice.
+    public static func load(directory: String, allowingWritableByAnyone: Bool = false) throws(LoadError) -> Keyring {
+        if !allowingWritableByAnyone { try refuseWritableByAnyone(directory) }
         var keyring = Keyring()
         let names: [String]
         do {
@@ -50,6 +59,7 @@ public struct Keyring: Sendable, Equatable {
         }
         for name in KeyFolder.names(in: names, suffix: publicKeySuffix) {
             let path = FileSystem.join(directory, name + publicKeySuffix)
+            if !allowingWritableByAnyone { try refuseWritableByAnyone(path) }
             let bytes: [UInt8]
             do {
                 bytes = try FileSystem.read(path, limit: 64 << 10)
@@ -63,5 +73,11 @@ public struct Keyring: Sendable, Equatable {
             }
         }
         return keyring
+    }
+
+    /// Trust comes from who can write the keys: a folder or key file that others may write (a sticky `/tmp`-like
+    /// folder included, where anyone may still add a file) is refused, not read. Modes of the targets, as links are followed.
+    private static func refuseWritableByAnyone(_ path: String) throws(LoadError) {
+        if let mode = FileSystem.permissions(of: path), mode & 0o002 != 0 { throw .writableByAnyone(path: path, mode: UInt32(mode)) }
     }
 }
