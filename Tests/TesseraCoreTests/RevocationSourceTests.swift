@@ -133,6 +133,41 @@ import TesseraTestSupport
         }
     }
 
+    /// A second outside review: a signed list at `lists/r.list`, then plain text written over it, was refused by the running
+    /// gateway but taken after a restart (0 entries, the revoked invitation granted). The files a signed list was accepted
+    /// from are now remembered in `state/`, so a fresh load (a restarted `serve`, or `check`) refuses plain text there too.
+    @Test func aFileThatOnceHeldASignedListIsRefusedPlainTextAfterARestart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-source-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = SigningKey()
+        let keyring = Keyring([key.publicKey])
+        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
+        let file = folder.appendingPathComponent("r.list").path
+        let signed = Minter(key: key).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 2_000), list: RevocationList([.project("lab")])))
+        try signed.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try RevocationSource.readFile(file, required: true, keyring: keyring, memo: memo, notOlderThan: nil).list.count == 1)
+        #expect(try String(contentsOfFile: RevocationSource.signedFilesMemo(besides: memo), encoding: .utf8) == file + "\n")
+
+        try "# nothing revoked\n".write(toFile: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try RevocationSource.readFile(file, required: true, keyring: keyring, memo: memo, notOlderThan: nil)
+            Issue.record("a plain list was taken where a signed one had been")
+        } catch {
+            #expect(error.kind == .refused)
+        }
+        // Another file of the same site, never signed, stays a plain list; reading the signed one again adds no line.
+        let other = folder.appendingPathComponent("revoked.txt").path
+        try "# nothing revoked\n".write(toFile: other, atomically: true, encoding: .utf8)
+        #expect(try RevocationSource.readFile(other, required: true, keyring: keyring, memo: memo, notOlderThan: nil).list.count == 0)
+        try signed.write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try RevocationSource.readFile(file, required: true, keyring: keyring, memo: memo, notOlderThan: nil)
+        #expect(try String(contentsOfFile: RevocationSource.signedFilesMemo(besides: memo), encoding: .utf8) == file + "\n")
+        // Without a memo (no state kept), nothing is remembered: the documented limit of a verifier without state/.
+        try "# nothing revoked\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try RevocationSource.readFile(file, required: true, keyring: keyring, memo: nil, notOlderThan: nil).list.count == 0)
+    }
+
     /// F5: a `key:` revocation survives a restart. A later list (newer iat) signed by the revoked key is refused by a
     /// fresh load that holds nothing but `state/` (a restarted gateway, or `tessera-verify check`).
     @Test func revokedSignerKeysAreRememberedAcrossRestarts() async throws {

@@ -40,6 +40,27 @@ import TesseraTestSupport
             #expect(error.description.contains("chmod o-w"))
         }
         chmod(folder.path, 0o755)
+        chmod(file, 0o644)
+
+        // A second review: a folder above the keys that anyone may write lets anyone swap the whole keys folder; a key
+        // file linked into such a folder can be replaced there. Sticky folders (like /tmp, where this test lives) are fine.
+        let site = folder.appendingPathComponent("site")
+        let keys = site.appendingPathComponent("keys")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        try SigningKey().publicKey.pemRepresentation.write(toFile: keys.appendingPathComponent("a.public.pem").path, atomically: true, encoding: .utf8)
+        chmod(site.path, 0o777)
+        #expect(throws: Keyring.LoadError.writableByAnyone(path: site.path, mode: 0o777)) { try Keyring.load(directory: keys.path) }
+        chmod(site.path, 0o1777)
+        #expect((try? Keyring.load(directory: keys.path))?.keys.count == 1)
+        chmod(site.path, 0o755)
+        let shared = folder.appendingPathComponent("shared")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        try SigningKey().publicKey.pemRepresentation.write(toFile: shared.appendingPathComponent("b.public.pem").path, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: keys.appendingPathComponent("b.public.pem").path, withDestinationPath: shared.appendingPathComponent("b.public.pem").path)
+        #expect((try? Keyring.load(directory: keys.path))?.keys.count == 2)
+        chmod(shared.path, 0o777)
+        #expect(throws: Keyring.LoadError.writableByAnyone(path: shared.path, mode: 0o777)) { try Keyring.load(directory: keys.path) }
+        chmod(shared.path, 0o755)
     }
 
     // MARK: Audience

@@ -49,7 +49,7 @@ public struct Keyring: Sendable, Equatable {
     /// verifier's trust must not be open to every local user. The generator's own reads pass it, because a site shared
     /// by several users may be writable by all (see `SharedSiteTests`), which is its owners' choice.
     public static func load(directory: String, allowingWritableByAnyone: Bool = false) throws(LoadError) -> Keyring {
-        if !allowingWritableByAnyone { try refuseWritableByAnyone(directory) }
+        if !allowingWritableByAnyone { try refuseWritableByAnyone(folder: directory) }
         var keyring = Keyring()
         let names: [String]
         do {
@@ -59,7 +59,13 @@ public struct Keyring: Sendable, Equatable {
         }
         for name in KeyFolder.names(in: names, suffix: publicKeySuffix) {
             let path = FileSystem.join(directory, name + publicKeySuffix)
-            if !allowingWritableByAnyone { try refuseWritableByAnyone(path) }
+            if !allowingWritableByAnyone {
+                try refuseWritableByAnyone(path)
+                // A key file linked from elsewhere: the folders above its target count too.
+                if let real = FileSystem.realPath(path), FileSystem.directoryName(of: real) != FileSystem.realPath(directory) {
+                    try refuseOpenAncestors(of: real)
+                }
+            }
             let bytes: [UInt8]
             do {
                 bytes = try FileSystem.read(path, limit: 64 << 10)
@@ -79,5 +85,29 @@ public struct Keyring: Sendable, Equatable {
     /// folder included, where anyone may still add a file) is refused, not read. Modes of the targets, as links are followed.
     private static func refuseWritableByAnyone(_ path: String) throws(LoadError) {
         if let mode = FileSystem.permissions(of: path), mode & 0o002 != 0 { throw .writableByAnyone(path: path, mode: UInt32(mode)) }
+    }
+
+    /// The keys folder itself (no one else may add a key to it, sticky or not), and every folder above it, as written
+    /// and as resolved: one that anyone may write lets anyone rename the keys folder (or a link to it) away and put
+    /// their own in its place, unless it is sticky like `/tmp`, where only an entry's owner may rename it.
+    /// Not checked: owners, group write (a deploy group), ACLs.
+    private static func refuseWritableByAnyone(folder directory: String) throws(LoadError) {
+        try refuseWritableByAnyone(directory)
+        let absolute = directory.hasPrefix("/") ? directory : FileSystem.join(FileSystem.realPath(".") ?? "/", directory)
+        for path in [absolute, FileSystem.realPath(directory)].compactMap({ $0 }) {
+            try refuseOpenAncestors(of: path)
+        }
+    }
+
+    /// Refuses the first folder above `path` that anyone may write and that is not sticky.
+    private static func refuseOpenAncestors(of path: String) throws(LoadError) {
+        var current = FileSystem.directoryName(of: path)
+        while true {
+            if let mode = FileSystem.permissions(of: current), mode & 0o002 != 0, mode & 0o1000 == 0 {
+                throw .writableByAnyone(path: current, mode: UInt32(mode))
+            }
+            if current == "/" || current == "." { return }
+            current = FileSystem.directoryName(of: current)
+        }
     }
 }

@@ -135,8 +135,9 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
     /// Reads a list file without suspending, for callers that watch a file; see `load`.
     ///
     /// A file named `*.paseto` must hold a signed list, and so must any file when `signedOnly` (a gateway whose list in
-    /// force came signed from it): whoever feeds the file (a mirror, a cron job) could otherwise replace a signed list,
-    /// its rollback and expiry checks included, with a plain one.
+    /// force came signed from it), and any file a signed list was once accepted from with this `memo` (listed in
+    /// `state/revocation-list.signed-files`, so a restart does not forget it): whoever feeds the file (a mirror, a cron
+    /// job) could otherwise replace a signed list, its rollback and expiry checks included, with a plain one.
     public static func readFile(_ path: String, required: Bool, keyring: Keyring, memo: String?, notOlderThan: Timestamp?,
                                 checks: Checks = Checks(), signedOnly: Bool = false) throws(Problem) -> Loaded {
         let bytes: [UInt8]?
@@ -146,8 +147,29 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             throw Problem(source: path, message: error.description)
         }
         guard let bytes else { return Loaded(list: RevocationList(), issuedAt: nil) }
-        return try read(bytes, source: path, signedOnly: signedOnly || path.hasSuffix(".paseto"), keyring: keyring, memo: memo,
-                        notOlderThan: notOlderThan, checks: checks)
+        // The path as configured, made absolute but with links not resolved: a link swapped to a plain file elsewhere is still this file.
+        let key = path.hasPrefix("/") ? path : FileSystem.join(FileSystem.realPath(".") ?? ".", path)
+        let signedFiles = memo.map(signedFilesMemo(besides:))
+        let signedBefore = signedFiles.flatMap { ((try? FileSystem.readIfPresent($0, limit: 1 << 20)) ?? nil) }
+            .map { String(decoding: $0, as: UTF8.self).split(separator: "\n").contains { $0 == key } } ?? false
+        let loaded = try read(bytes, source: path, signedOnly: signedOnly || signedBefore || path.hasSuffix(".paseto"), keyring: keyring,
+                              memo: memo, notOlderThan: notOlderThan, checks: checks)
+        if loaded.issuedAt != nil, !signedBefore, let signedFiles, !key.contains("\n") {
+            // Best effort, like the iat memo beside it.
+            try? FileSystem.append(to: signedFiles, mode: 0o644) { existing in
+                let lines = existing.map { String(decoding: $0, as: UTF8.self).split(separator: "\n") } ?? []
+                guard !lines.contains(where: { $0 == key }) else { return nil }
+                let separator = existing.map { $0.isEmpty || $0.last == UInt8(ascii: "\n") ? "" : "\n" } ?? ""
+                return Array((separator + key + "\n").utf8)
+            }
+        }
+        return loaded
+    }
+
+    /// The file beside the iat memo that lists the files a signed list was accepted from, one absolute path a line:
+    /// `state/revocation-list.signed-files`. A plain list is refused at those paths; delete a line to go back to one.
+    public static func signedFilesMemo(besides memo: String) -> String {
+        FileSystem.join(FileSystem.directoryName(of: memo), "revocation-list.signed-files")
     }
 
     /// Parses a list in either form and applies the rollback rule.
