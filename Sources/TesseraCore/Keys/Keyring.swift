@@ -84,7 +84,10 @@ public struct Keyring: Sendable, Equatable {
     /// Trust comes from who can write the keys: a folder or key file that others may write (a sticky `/tmp`-like
     /// folder included, where anyone may still add a file) is refused, not read. Modes of the targets, as links are followed.
     private static func refuseWritableByAnyone(_ path: String) throws(LoadError) {
-        if let mode = FileSystem.permissions(of: path), mode & 0o002 != 0 { throw .writableByAnyone(path: path, mode: UInt32(mode)) }
+        // A read-only mount (a Kubernetes secret volume is a 1777 tmpfs mounted read-only) cannot be written at all.
+        if let mode = FileSystem.permissions(of: path), mode & 0o002 != 0, !FileSystem.isOnReadOnlyMount(path) {
+            throw .writableByAnyone(path: path, mode: UInt32(mode))
+        }
     }
 
     /// The keys folder itself (no one else may add a key to it, sticky or not), and every folder above it, as written
@@ -103,7 +106,7 @@ public struct Keyring: Sendable, Equatable {
     private static func refuseOpenAncestors(of path: String) throws(LoadError) {
         var current = FileSystem.directoryName(of: path)
         while true {
-            if let mode = FileSystem.permissions(of: current), mode & 0o002 != 0, mode & 0o1000 == 0 {
+            if let mode = FileSystem.permissions(of: current), mode & 0o002 != 0, mode & 0o1000 == 0, !FileSystem.isOnReadOnlyMount(current) {
                 throw .writableByAnyone(path: current, mode: UInt32(mode))
             }
             if current == "/" || current == "." { return }

@@ -330,6 +330,12 @@ public enum FileSystem {
         }
     }
 
+    /// Whether `path` is on a file system mounted read-only (nobody can write there, whatever its mode says).
+    public static func isOnReadOnlyMount(_ path: String) -> Bool {
+        var info = statvfs()
+        return statvfs(path, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0
+    }
+
     /// The absolute path with every symbolic link resolved; nil when it does not exist.
     public static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
