@@ -79,7 +79,9 @@ final class LiveProxy: @unchecked Sendable {
         }
         try process.run()
         let proxy = LiveProxy(kind: kind, port: port, folder: folder, process: process, standIn: standIn)
-        let listening = await waitUntil(.seconds(20)) { ports.allSatisfy(RawHTTP.isListening(port:)) }
+        // A start-up wait, not a check: Traefik from PyPI starts through pyenv's shims and Python, which took over 20 s
+        // in a fresh-clone CI's ASan pass (every test running beside it), with nothing in its log.
+        let listening = await waitUntil(.seconds(60)) { ports.allSatisfy(RawHTTP.isListening(port:)) }
         guard listening != nil else {
             proxy.stop()
             throw RawHTTP.Failure(description: "\(kind) did not start: \(proxy.logs)")
