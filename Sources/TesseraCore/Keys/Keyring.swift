@@ -51,6 +51,7 @@ public struct Keyring: Sendable, Equatable {
     public static func load(directory: String, allowingWritableByAnyone: Bool = false) throws(LoadError) -> Keyring {
         if !allowingWritableByAnyone { try refuseWritableByAnyone(folder: directory) }
         var keyring = Keyring()
+        let resolvedDirectory = allowingWritableByAnyone ? nil : FileSystem.realPath(directory)
         let names: [String]
         do {
             names = try FileSystem.contents(ofDirectory: directory)
@@ -62,7 +63,7 @@ public struct Keyring: Sendable, Equatable {
             if !allowingWritableByAnyone {
                 try refuseWritableByAnyone(path)
                 // A key file linked from elsewhere: the folders above its target count too.
-                if let real = FileSystem.realPath(path), FileSystem.directoryName(of: real) != FileSystem.realPath(directory) {
+                if let real = FileSystem.realPath(path), FileSystem.directoryName(of: real) != resolvedDirectory {
                     try refuseOpenAncestors(of: real)
                 }
             }
