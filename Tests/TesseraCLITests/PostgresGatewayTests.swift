@@ -35,12 +35,64 @@ enum SharedDatabase {
         #expect(result?.status == 0, "ledger init: \(result?.stderr ?? "did not run")")
     }
 
+    /// A database of its own on the shared server, with the ledger schema, for a test that times
+    /// the event feed: a PostgreSQL follower reads only below the oldest writing transaction of its
+    /// database, and tests beside it hold such transactions open for seconds on purpose (issue 16's
+    /// lost-answer tests). Under CI a database that cannot be created is a failure; elsewhere the
+    /// shared database is used, with a note that the timing may then be held back.
+    static func requireOwnDatabase() -> OwnDatabase? {
+        guard let shared = requireURL() else { return nil }
+        do {
+            let own = try OwnDatabase(on: shared)
+            initialize(own.url)
+            return own
+        } catch {
+            if isCI {
+                Issue.record(Comment(rawValue: "cannot create a database of its own (.ci/run gives the role CREATEDB): \(error)"))
+                return nil
+            }
+            print("note: using the shared database, where other tests' open transactions may hold the feed back: \(error)")
+            return OwnDatabase(shared: shared)
+        }
+    }
+
     /// The data folder of the restart server: `TESSERA_TEST_POSTGRES_DATA`, else `data` beside the control script
     /// (where `.ci/run` and the coordinator's clusters put it). Its `postmaster.pid` names the server to kill.
     static var restartDataFolder: String? {
         if let folder = environment["TESSERA_TEST_POSTGRES_DATA"], !folder.isEmpty { return folder }
         guard let control else { return nil }
         return URL(fileURLWithPath: control).deletingLastPathComponent().appendingPathComponent("data").path
+    }
+}
+
+/// A database made for one test on the shared PostgreSQL server (`psql`, CREATEDB), dropped when the value goes away.
+final class OwnDatabase {
+    let url: String
+    private let administration: String?
+    private let name: String?
+
+    init(on shared: String) throws {
+        guard ExternalTool.psql.path != nil else { throw HTTP.Failure(ExternalTool.psql.missingMessage) }
+        guard var components = URLComponents(string: shared) else { throw HTTP.Failure("not a URL: the shared database's") }
+        let name = "tessera_" + UUID().uuidString.prefix(8).lowercased()
+        let created = try ExternalTool.psql.run([shared, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"])
+        guard created.status == 0 else { throw HTTP.Failure("psql: CREATE DATABASE \(name): \(created.stderr)") }
+        components.path = "/" + name
+        url = components.string ?? shared
+        administration = shared
+        self.name = name
+    }
+
+    /// The shared database itself, not dropped.
+    init(shared: String) {
+        url = shared
+        administration = nil
+        name = nil
+    }
+
+    deinit {
+        guard let administration, let name else { return }
+        _ = try? ExternalTool.psql.run([administration, "-X", "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
     }
 }
 

@@ -24,6 +24,8 @@ public struct ExternalTool: Sendable {
     public static let zbarimg = ExternalTool(name: "zbarimg", package: "zbar-tools")
     /// Reference QR encoder (libqrencode).
     public static let qrencode = ExternalTool(name: "qrencode", package: "qrencode")
+    /// PostgreSQL's client, for what a test does to the test server besides using it as a ledger.
+    public static let psql = ExternalTool(name: "psql", package: "postgresql-client")
 
     /// Whether this run is under CI, where a missing tool is a failure rather than a skip.
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
