@@ -84,7 +84,7 @@ public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible 
             let byte = segment[index]
             var escape: (UInt8, UInt8)?
             if byte == UInt8(ascii: "%"), segment.endIndex - index >= 3 {
-                escape = (segment[index + 1], lowercased(segment[index + 2]))
+                escape = (segment[index + 1], ASCII.lowercased(segment[index + 2]))
             }
             switch byte {
             case UInt8(ascii: "\\"): backslash = true
@@ -157,10 +157,6 @@ public struct ProjectPathTemplate: Sendable, Equatable, CustomStringConvertible 
         var result = "/" + segments.joined(separator: "/")
         if trailing, !segments.isEmpty { result += "/" }
         return result
-    }
-
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -147,7 +147,7 @@ struct RequestReader: Sendable {
     /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), in any ASCII case: an app that
     /// lowercases names would otherwise take a login `Anon-…` for an anonymous member.
     static func isReservedSubject(_ name: Substring) -> Bool {
-        let lowered = name.utf8.lazy.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }
+        let lowered = name.utf8.lazy.map(ASCII.lowercased)
         return lowered.starts(with: "anon-".utf8) || lowered.elementsEqual(Gatekeeper.anonymousSubject.utf8)
     }
 

@@ -97,8 +97,7 @@ public struct Keyring: Sendable, Equatable {
     /// Not checked: owners, group write (a deploy group), ACLs.
     private static func refuseWritableByAnyone(folder directory: String) throws(LoadError) {
         try refuseWritableByAnyone(directory)
-        let absolute = directory.hasPrefix("/") ? directory : FileSystem.join(FileSystem.realPath(".") ?? "/", directory)
-        for path in [absolute, FileSystem.realPath(directory)].compactMap({ $0 }) {
+        for path in [FileSystem.absolutePath(directory), FileSystem.realPath(directory)].compactMap({ $0 }) {
             try refuseOpenAncestors(of: path)
         }
     }

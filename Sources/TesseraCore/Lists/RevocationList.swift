@@ -297,7 +297,7 @@ public struct RevocationList: Sendable, Equatable {
     }
 
     private static func folded(_ member: Member) -> Member {
-        let lowered = member.subject.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }
+        let lowered = member.subject.utf8.map(ASCII.lowercased)
         return Member(project: member.project, subject: String(decoding: lowered, as: UTF8.self))
     }
 

@@ -147,8 +147,7 @@ public enum RevocationSource: Sendable, Equatable, CustomStringConvertible {
             throw Problem(source: path, message: error.description)
         }
         guard let bytes else { return Loaded(list: RevocationList(), issuedAt: nil) }
-        // The path as configured, made absolute but with links not resolved: a link swapped to a plain file elsewhere is still this file.
-        let key = path.hasPrefix("/") ? path : FileSystem.join(FileSystem.realPath(".") ?? ".", path)
+        let key = FileSystem.absolutePath(path)
         let signedFiles = memo.map(signedFilesMemo(besides:))
         let signedBefore = signedFiles.flatMap { ((try? FileSystem.readIfPresent($0, limit: 1 << 20)) ?? nil) }
             .map { String(decoding: $0, as: UTF8.self).split(separator: "\n").contains { $0 == key } } ?? false

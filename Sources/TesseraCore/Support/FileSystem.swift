@@ -343,6 +343,13 @@ public enum FileSystem {
         return String(cString: resolved)
     }
 
+    /// `path` made absolute against the working folder, its links not resolved: a link later swapped
+    /// for a plain file is still this path. As it is when the working folder cannot be read.
+    public static func absolutePath(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let here = realPath(".") else { return path }
+        return join(here, path)
+    }
+
     /// What a symbolic link holds (the path as written in it, not resolved); nil when `path` is no link.
     public static func linkTarget(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
