@@ -13,6 +13,37 @@ import TesseraTestSupport
         #expect(!(try Self.startupLog(minted.folder, ["--project-from-path", "/projects/{project}/"]).contains("no --project-from-path")))
     }
 
+    /// A keys folder anyone may write lets any local user make a key of theirs trusted: `check` and `serve` refuse
+    /// to start on it, and say how to fix it, rather than trust what is in it.
+    @Test func checkAndServeRefuseAKeysFolderAnyoneMayWrite() throws {
+        let minted = try MintedSite("--project", "lab", "--role", "viewer", "--anonymous")
+        let keys = minted.folder.file("keys").path
+        #expect(try Binary.verify("check", minted.token, in: minted.folder.url).status == 0)
+        chmod(keys, 0o777)
+        defer { chmod(keys, 0o755) }
+        let checked = try Binary.verify("check", minted.token, in: minted.folder.url)
+        #expect(checked.status != 0 && checked.stderr.contains("is writable by anyone (mode 777)") && checked.stderr.contains("chmod o-w"),
+                "\(checked.status): \(checked.stderr)")
+        let port = try freeLoopbackPort()
+        let process = Process()
+        process.executableURL = Binary.products.appendingPathComponent("tessera-verify")
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--threads", "1", "--project-from-path", "/projects/{project}/"]
+        process.currentDirectoryURL = minted.folder.url
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let end = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        let stillRunning = process.isRunning
+        if stillRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!stillRunning, "serve started on a keys folder anyone may write")
+        #expect(process.terminationStatus != 0 && said.contains("is writable by anyone"), "\(process.terminationStatus): \(said)")
+    }
+
     /// Starts `serve`, waits until `/healthz` answers, stops it with SIGTERM and returns what it wrote to standard error.
     private static func startupLog(_ site: TemporaryFolder, _ extra: [String]) throws -> String {
         let port = try freeLoopbackPort()

@@ -124,6 +124,20 @@ import TesseraTestSupport
             try await client.execute(uri: "/verify", method: .get, headers: headers([
                 "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/", "X-Forwarded-Uri": "/projects/talk/",
             ])) { #expect($0.status == .forbidden) }
+            // Two copies of the one header (a proxy that appends its own after the client's): the same
+            // bytes widen nothing and grant; copies equal only as Unicode (K and the Kelvin sign) are
+            // refused, though each alone would grant.
+            try await client.execute(uri: "/verify", method: .get, headers: headers([
+                "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/", "X-Original-URI": "/projects/lab/",
+            ])) { #expect($0.status == .ok) }
+            for alone in ["/projects/lab/K", "/projects/lab/\u{212A}"] {
+                try await client.execute(uri: "/verify", method: .get, headers: headers([
+                    "Authorization": "Bearer \(token)", "X-Original-URI": alone,
+                ])) { #expect($0.status == .ok, "\(alone)") }
+            }
+            try await client.execute(uri: "/verify", method: .get, headers: headers([
+                "Authorization": "Bearer \(token)", "X-Original-URI": "/projects/lab/K", "X-Original-URI": "/projects/lab/\u{212A}",
+            ])) { #expect($0.status == .forbidden) }
         }
     }
 }
