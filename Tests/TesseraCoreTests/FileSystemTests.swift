@@ -10,9 +10,7 @@ import TesseraTestSupport
     /// the whole declared `d_name` read past the last record of the buffer (`tessera build`
     /// segfaulted on big sites); the AddressSanitizer pass turns any such read into a failure.
     @Test func aFolderWithManyLongNamesListsExactly() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-readdir-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
         var expected: [String] = []
         for i in 0..<2_000 {
             // Lengths from 1 to 255 bytes (NAME_MAX), most over 200, some with multi-byte UTF-8.
@@ -21,7 +19,7 @@ import TesseraTestSupport
             var name = stem + String(repeating: i % 3 == 0 ? "é" : "n", count: max(0, length - stem.utf8.count) / (i % 3 == 0 ? 2 : 1))
             while name.utf8.count > 255 { name.removeLast() }
             expected.append(name)
-            #expect(FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil))
+            #expect(FileManager.default.createFile(atPath: folder.file(name).path, contents: nil))
         }
         let listed = try FileSystem.contents(ofDirectory: folder.path)
         #expect(listed.count == expected.count)
@@ -33,27 +31,23 @@ import TesseraTestSupport
     /// renamed, a mount missing): read as absent, it meant "nothing revoked", and `build` then signed
     /// and published an empty list. It must fail closed instead.
     @Test func aDanglingLinkedRevocationListIsAnErrorNotAnEmptyList() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-dangling-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let link = folder.appendingPathComponent("revoked.txt").path
+        let folder = try TemporaryFolder()
+        let link = folder.file("revoked.txt").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "elsewhere/list.txt")
         #expect(throws: FileError.self) { try FileSystem.readIfPresent(link) }
         #expect(throws: RevocationSource.Problem.self) {
             try RevocationSource.readFile(link, required: false, keyring: Keyring(), memo: nil, notOlderThan: nil)
         }
         // A list that is simply not there (no link either) still means nothing is revoked.
-        #expect(try FileSystem.readIfPresent(folder.appendingPathComponent("absent.txt").path) == nil)
+        #expect(try FileSystem.readIfPresent(folder.file("absent.txt").path) == nil)
     }
 
     /// A FIFO put where `revoked.txt` was (an outside review did): opening it waited for a writer, which held the
     /// gateway's reload loop (revocations and keys) for good, kept `/healthz` at "ok" and `serve` from exiting on SIGTERM.
     /// Anything but a regular file is now refused at once, and the list in force stays (the reload reports the error).
     @Test func aFIFOInPlaceOfTheRevocationListIsRefusedWithoutWaitingForAWriter() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-fifo-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let fifo = folder.appendingPathComponent("revoked.txt").path
+        let folder = try TemporaryFolder()
+        let fifo = folder.file("revoked.txt").path
         #expect(mkfifo(fifo, 0o644) == 0)
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<(read: Result<[UInt8], FileError>?, list: Bool)>((nil, false))
@@ -82,10 +76,8 @@ import TesseraTestSupport
 
     /// `prune`'s compare-and-swap: a file that changed since it was read is not replaced, and no temporary file is left.
     @Test func replaceIfUnchangedLeavesAChangedFileAlone() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-cas-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("revoked.txt").path
+        let folder = try TemporaryFolder()
+        let path = folder.file("revoked.txt").path
         try FileSystem.writeAtomically(path, contents: Array("a\nb\n".utf8))
         #expect(try FileSystem.replaceIfUnchanged(path, expected: Array("a\n".utf8), contents: Array("x\n".utf8), mode: 0o644) == false)
         #expect(try FileSystem.read(path) == Array("a\nb\n".utf8))

@@ -85,16 +85,14 @@ import TesseraTestSupport
     }
 
     @Test func signedFilesAreVerifiedAndRemembered() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-source-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
         let key = SigningKey()
         let keyring = Keyring([key.publicKey])
         let id = Minter.newInvitationID()
         let newer = Minter(key: key).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 2_000), list: RevocationList([RevocationList.Entry(id)!])))
         let older = Minter(key: key).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 1_000), list: RevocationList()))
-        let file = folder.appendingPathComponent("revoked.paseto").path
-        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
+        let file = folder.file("revoked.paseto").path
+        let memo = folder.file("state/revocation-list.iat").path
         let source = RevocationSource.file(file)
 
         try (newer + "\n").write(toFile: file, atomically: true, encoding: .utf8)
@@ -111,7 +109,7 @@ import TesseraTestSupport
         // Signed by a key not trusted: refused.
         await #expect(throws: RevocationSource.Problem.self) { try await source.load(keyring: Keyring([SigningKey().publicKey]), memo: nil) }
         // A missing file is an empty list only when not required.
-        let absent = RevocationSource.file(folder.appendingPathComponent("none.txt").path)
+        let absent = RevocationSource.file(folder.file("none.txt").path)
         #expect(try await absent.load(keyring: keyring, memo: nil, required: false).list.count == 0)
         await #expect(throws: RevocationSource.Problem.self) { try await absent.load(keyring: keyring, memo: nil) }
         // A file named *.paseto must be signed: a plain list there is refused, not read.
@@ -123,7 +121,7 @@ import TesseraTestSupport
             #expect(error.kind == .refused)
         }
         // A malformed text line names its line.
-        let text = folder.appendingPathComponent("revoked.txt").path
+        let text = folder.file("revoked.txt").path
         try "# ok\nnot an entry!\n".write(toFile: text, atomically: true, encoding: .utf8)
         do {
             _ = try await RevocationSource.file(text).load(keyring: keyring, memo: nil)
@@ -137,13 +135,11 @@ import TesseraTestSupport
     /// gateway but taken after a restart (0 entries, the revoked invitation granted). The files a signed list was accepted
     /// from are now remembered in `state/`, so a fresh load (a restarted `serve`, or `check`) refuses plain text there too.
     @Test func aFileThatOnceHeldASignedListIsRefusedPlainTextAfterARestart() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-source-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
         let key = SigningKey()
         let keyring = Keyring([key.publicKey])
-        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
-        let file = folder.appendingPathComponent("r.list").path
+        let memo = folder.file("state/revocation-list.iat").path
+        let file = folder.file("r.list").path
         let signed = Minter(key: key).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 2_000), list: RevocationList([.project("lab")])))
         try signed.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try RevocationSource.readFile(file, required: true, keyring: keyring, memo: memo, notOlderThan: nil).list.count == 1)
@@ -157,7 +153,7 @@ import TesseraTestSupport
             #expect(error.kind == .refused)
         }
         // Another file of the same site, never signed, stays a plain list; reading the signed one again adds no line.
-        let other = folder.appendingPathComponent("revoked.txt").path
+        let other = folder.file("revoked.txt").path
         try "# nothing revoked\n".write(toFile: other, atomically: true, encoding: .utf8)
         #expect(try RevocationSource.readFile(other, required: true, keyring: keyring, memo: memo, notOlderThan: nil).list.count == 0)
         try signed.write(toFile: file, atomically: true, encoding: .utf8)
@@ -171,15 +167,13 @@ import TesseraTestSupport
     /// F5: a `key:` revocation survives a restart. A later list (newer iat) signed by the revoked key is refused by a
     /// fresh load that holds nothing but `state/` (a restarted gateway, or `tessera-verify check`).
     @Test func revokedSignerKeysAreRememberedAcrossRestarts() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-source-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
         let stolen = SigningKey(), fresh = SigningKey()
         let keyring = Keyring([stolen.publicKey, fresh.publicKey])
         let revoking = Minter(key: fresh).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 2_000), list: RevocationList([.key(stolen.publicKey.id)])))
         let forged = Minter(key: stolen).sign(SignedRevocationList(issuedAt: Timestamp(seconds: 3_000), list: RevocationList()))
-        let file = folder.appendingPathComponent("revoked.paseto").path
-        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
+        let file = folder.file("revoked.paseto").path
+        let memo = folder.file("state/revocation-list.iat").path
         let source = RevocationSource.file(file)
 
         try revoking.write(toFile: file, atomically: true, encoding: .utf8)

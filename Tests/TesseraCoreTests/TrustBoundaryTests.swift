@@ -19,10 +19,8 @@ import TesseraTestSupport
     /// An outside review: with `keys/` at mode 777, any local user dropped in a public key of their own and minted tokens
     /// the gateway granted (a `role admin` token for alice). A keys folder or key file that others may write is refused.
     @Test func aKeysFolderOrKeyFileThatAnyoneMayWriteIsRefused() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-keys-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("site.public.pem").path
+        let folder = try TemporaryFolder()
+        let file = folder.file("site.public.pem").path
         try SigningKey().publicKey.pemRepresentation.write(toFile: file, atomically: true, encoding: .utf8)
         func load(folder folderMode: Int, file fileMode: Int) -> Result<Keyring, Keyring.LoadError> {
             chmod(folder.path, mode_t(folderMode))
@@ -44,7 +42,7 @@ import TesseraTestSupport
 
         // A second review: a folder above the keys that anyone may write lets anyone swap the whole keys folder; a key
         // file linked into such a folder can be replaced there. Sticky folders (like /tmp, where this test lives) are fine.
-        let site = folder.appendingPathComponent("site")
+        let site = folder.file("site")
         let keys = site.appendingPathComponent("keys")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         try SigningKey().publicKey.pemRepresentation.write(toFile: keys.appendingPathComponent("a.public.pem").path, atomically: true, encoding: .utf8)
@@ -53,7 +51,7 @@ import TesseraTestSupport
         chmod(site.path, 0o1777)
         #expect((try? Keyring.load(directory: keys.path))?.keys.count == 1)
         chmod(site.path, 0o755)
-        let shared = folder.appendingPathComponent("shared")
+        let shared = folder.file("shared")
         try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
         try SigningKey().publicKey.pemRepresentation.write(toFile: shared.appendingPathComponent("b.public.pem").path, atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: keys.appendingPathComponent("b.public.pem").path, withDestinationPath: shared.appendingPathComponent("b.public.pem").path)
@@ -176,13 +174,11 @@ import TesseraTestSupport
     }
 
     @Test func aListDatedInTheFutureIsRefusedAndNotRemembered() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-future-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
         let key = SigningKey()
         let keyring = Keyring([key.publicKey])
-        let file = folder.appendingPathComponent("revoked.paseto").path
-        let memo = folder.appendingPathComponent("state/revocation-list.iat").path
+        let file = folder.file("revoked.paseto").path
+        let memo = folder.file("state/revocation-list.iat").path
         let source = RevocationSource.file(file)
 
         // One skewed build clock: a list dated a day ahead.
@@ -199,7 +195,7 @@ import TesseraTestSupport
         try Data(Self.sign(key, iat: Self.now, entries: [id])).write(to: URL(fileURLWithPath: file))
         #expect(try await source.load(keyring: keyring, memo: memo).list.count == 1)
         // A memo dated in the future (left by an older verifier) is not believed either.
-        try FileManager.default.createDirectory(atPath: folder.appendingPathComponent("state").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.file("state").path, withIntermediateDirectories: true)
         try (Self.now.adding(seconds: 86_400 * 365).rfc3339 + "\n").write(toFile: memo, atomically: true, encoding: .utf8)
         #expect(try await source.load(keyring: keyring, memo: memo).list.count == 1)
         // Within the leeway is fine.
