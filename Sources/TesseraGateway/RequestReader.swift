@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -144,11 +145,17 @@ struct RequestReader: Sendable {
         return nil
     }
 
-    /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), in any ASCII case: an app that
-    /// lowercases names would otherwise take a login `Anon-…` for an anonymous member.
+    /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), in any case: an app that
+    /// lowercases names would otherwise take a login `Anon-…` for an anonymous member. A name with other than ASCII in
+    /// it is also compared folded as an app might fold it (compatibility forms and full case: `ＡＮＯＮ－…`, `anonymouſ`).
     static func isReservedSubject(_ name: Substring) -> Bool {
-        let lowered = name.utf8.lazy.map(ASCII.lowercased)
-        return lowered.starts(with: "anon-".utf8) || lowered.elementsEqual(Gatekeeper.anonymousSubject.utf8)
+        func reserved(_ lowered: some Sequence<UInt8>) -> Bool {
+            lowered.starts(with: "anon-".utf8) || lowered.elementsEqual(Gatekeeper.anonymousSubject.utf8)
+        }
+        if reserved(name.utf8.lazy.map(ASCII.lowercased)) { return true }
+        guard name.utf8.contains(where: { $0 >= 0x80 }) else { return false }
+        let folded = String(name).precomposedStringWithCompatibilityMapping.uppercased().lowercased().precomposedStringWithCompatibilityMapping
+        return reserved(folded.utf8.lazy.map(ASCII.lowercased))
     }
 
     /// The project the protected resource belongs to: the path's when a template is set, else `X-Tessera-Project` or any.
