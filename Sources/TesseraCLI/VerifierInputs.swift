@@ -48,7 +48,7 @@ public struct VerifierInputs: Sendable, Equatable {
         do {
             keyring = try Keyring.load(directory: folder.keys)
         } catch {
-            throw CommandLineError("cannot load the keys folder: \(error)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
+            throw CommandLineError("cannot load the keys folder: \(error)", hint: error.hint)
         }
         KeyFolderWarnings.warn(about: folder.keys)
         guard !keyring.isEmpty else {

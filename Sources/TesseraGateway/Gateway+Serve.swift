@@ -48,7 +48,7 @@ extension Gateway {
         do {
             keyring = try Keyring.load(directory: configuration.site.keys)
         } catch {
-            throw GatewayError("cannot load the keys folder: \(error)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
+            throw GatewayError("cannot load the keys folder: \(error)", hint: error.hint)
         }
         do {
             return try await source.load(keyring: keyring, memo: RevocationSource.memo(for: configuration.site))

@@ -29,13 +29,16 @@ final class VerifierStore: Sendable {
         /// The 1-based line, for a malformed revocation list entry.
         let line: Int?
         let message: String
+        /// What to do about it, where that is known (the keys folder's problems).
+        var hint: String?
 
         var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
 
-        init(file: String, line: Int?, message: String) {
+        init(file: String, line: Int?, message: String, hint: String? = nil) {
             self.file = file
             self.line = line
             self.message = message
+            self.hint = hint
         }
 
         init(_ problem: RevocationSource.Problem) {
@@ -91,7 +94,7 @@ final class VerifierStore: Sendable {
         switch Self.loadKeyring(keysDirectory) {
         case .success(let loaded): keyring = loaded
         case .failure(let problem):
-            throw GatewayError("cannot load the keys folder: \(problem.description)", hint: "point --keys or --site at a folder holding NAME.public.pem files")
+            throw GatewayError("cannot load the keys folder: \(problem.description)", hint: problem.hint ?? Keyring.LoadError.whereKeysAre)
         }
         let revocationStamp = Self.watchedPath(of: source).flatMap { FileStamp(path: $0) }
         let loaded: RevocationSource.Loaded
@@ -231,7 +234,7 @@ final class VerifierStore: Sendable {
         do {
             keyring = try Keyring.load(directory: directory)
         } catch {
-            return .failure(Problem(file: directory, line: nil, message: error.description))
+            return .failure(Problem(file: directory, line: nil, message: error.description, hint: error.hint))
         }
         // An empty keyring would refuse every token; keeping the last good keys is the safer reading of a half-done rotation.
         guard !keyring.isEmpty else { return .failure(Problem(file: directory, line: nil, message: "no public keys (NAME\(Keyring.publicKeySuffix))")) }

@@ -40,6 +40,15 @@ public struct Keyring: Sendable, Equatable {
                 return "\(path) is writable by anyone (mode \(String(mode, radix: 8))), so any local user could make a key of theirs trusted: run chmod o-w \(path)"
             }
         }
+
+        /// The hint for a keys folder that cannot be read or holds no usable key.
+        public static let whereKeysAre = "point --keys or --site at a folder holding NAME.public.pem files"
+
+        /// What to do about it, for the line under the error.
+        public var hint: String {
+            guard case .writableByAnyone = self else { return Self.whereKeysAre }
+            return "every key in the folder is trusted: only the keys' owner (or a deploy group) may write the folder, its keys and the folders above it (sticky ones like /tmp excepted)"
+        }
     }
 
     /// Loads every `NAME.public.pem` in a folder whose NAME is a key name (see `KeyFolder`); only
