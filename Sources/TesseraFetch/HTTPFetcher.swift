@@ -43,8 +43,24 @@ public enum HTTPFetcher {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    /// Fetches at most `limit` bytes from `url`; the shape of `RevocationSource.Fetcher`.
+    /// Fetches at most `limit` bytes from `url` within `timeout`; the shape of `RevocationSource.Fetcher`.
+    ///
+    /// AsyncHTTPClient's deadline covers the head of the answer, not its body, and its read timeout
+    /// only a silence: a server that sends its head and then a byte now and then held a fetch open
+    /// (and with it every later refresh, so new revocations) for minutes, while `/healthz` said ok.
+    /// The whole fetch, redirects and bodies included, is now bounded here; past the bound it has
+    /// failed, so the last good list stays in force and the failure is reported.
     public static func fetch(_ url: RemoteURL, limit: Int) async throws(RevocationSource.FetchError) -> [UInt8] {
+        switch await Deadline.race(timeout, { try await fetchWithinDeadline(url, limit: limit) }) {
+        case .success(let bytes): return bytes
+        case .failure(let error as RevocationSource.FetchError): throw error
+        case .failure(is Deadline.Passed): throw RevocationSource.FetchError("cannot fetch: no whole answer within \(timeout.components.seconds) s")
+        case .failure(let error): throw RevocationSource.FetchError("cannot fetch: \(describe(error))")
+        }
+    }
+
+    /// The fetch itself: AsyncHTTPClient's deadline bounds the wait for each head.
+    private static func fetchWithinDeadline(_ url: RemoteURL, limit: Int) async throws(RevocationSource.FetchError) -> [UInt8] {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
         var current = url
         for _ in 0...maximumRedirects {

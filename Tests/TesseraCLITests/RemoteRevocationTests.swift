@@ -230,6 +230,78 @@ import TesseraTestSupport
         #expect(message(rollback).contains("rollback"))
     }
 
+    /// An outside review: a list server that sent its head and then a byte every two seconds held one
+    /// fetch open for eight minutes, and with it every refresh of a gateway (new revocations did not
+    /// arrive, `/healthz` said ok) or a `check`. The whole fetch is now bounded (`HTTPFetcher.timeout`).
+    @Test(.timeLimit(.minutes(2)))
+    func aListServerThatTricklesItsAnswerIsGivenUpAtTheDeadline() throws {
+        let sites = try Sites()
+        let host = try TricklingHost()
+        defer { host.stop() }
+        let started = Date()
+        let result = try sites.check(sites.validToken, revoked: "http://127.0.0.1:\(host.port)\(Self.listPath)")
+        let took = Date().timeIntervalSince(started)
+        #expect(result.status == 2, "a list that never arrived must not let the token through: \(result.status)")
+        #expect(message(result).contains("no whole answer within 15 s"), "\(message(result))")
+        // The trickle would take 140 s to send its 280 bytes.
+        #expect(took < 45, "check waited \(took) s for the trickle")
+        #expect(host.bytesSent > 0, "the server never started its answer")
+    }
+
+    /// A loopback HTTP server that answers every request with a 200 head for a 280-byte body, then sends one byte every half second.
+    final class TricklingHost: @unchecked Sendable {
+        let port: Int
+        private let listener: Int32
+        private let lock = NSLock()
+        private var sent = 0
+        private var stopped = false
+
+        var bytesSent: Int { lock.withLock { sent } }
+
+        init() throws {
+            port = try freeLoopbackPort()
+            listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var yes: Int32 = 1
+            setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(listener, 16) == 0 else { throw HTTP.Failure("cannot listen on 127.0.0.1:\(port)") }
+            Thread { [self] in serve() }.start()
+        }
+
+        private func serve() {
+            while true {
+                let client = accept(listener, nil, nil)
+                if client < 0 { return }
+                Thread { [self] in trickle(to: client) }.start()
+            }
+        }
+
+        private func trickle(to client: Int32) {
+            defer { close(client) }
+            var request = [UInt8](repeating: 0, count: 4096)
+            guard recv(client, &request, request.count, 0) > 0 else { return }
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/paseto\r\nContent-Length: 280\r\n\r\n".utf8)
+            guard send(client, head, head.count, Int32(MSG_NOSIGNAL)) == head.count else { return }
+            for _ in 0..<280 {
+                Thread.sleep(forTimeInterval: 0.5)
+                guard !lock.withLock({ stopped }), send(client, "A", 1, Int32(MSG_NOSIGNAL)) == 1 else { return }
+                lock.withLock { sent += 1 }
+            }
+        }
+
+        func stop() {
+            lock.withLock { stopped = true }
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func gatewayFetchesTheListAgain() throws { try gatewayFetchesTheListAgainBody() }
     private func gatewayFetchesTheListAgainBody() throws {

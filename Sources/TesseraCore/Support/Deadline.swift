@@ -1,13 +1,15 @@
 import Dispatch
 import Synchronization
 
-/// Bounds how long a database operation may take, even one that ignores cancellation.
-enum Deadline {
+/// Bounds how long an operation may take (a database statement, a fetch), even one that ignores cancellation.
+public enum Deadline {
     /// The operation did not finish in time.
-    struct Passed: Error {}
+    public struct Passed: Error {
+        public init() {}
+    }
 
     /// The outcome of `body`, or `Passed` once `limit` has gone by; `body` is then cancelled and its late result dropped.
-    static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
+    public static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
         let slot = Mutex<CheckedContinuation<Result<T, any Error>, Never>?>(nil)
         let finish: @Sendable (Result<T, any Error>) -> Void = { result in
             slot.withLock { continuation in
