@@ -127,6 +127,10 @@ struct RequestReader: Sendable {
                 return .refused("the request carries \(copies) \(identityField) headers: the proxy must replace the client's copy, not add to it")
             }
             let name = value.trimmingSpaces
+            // Bytes that are not UTF-8 arrive as U+FFFD (NIO decodes the field): `jos\xE9` and `jos\xE8` would be one subject.
+            if name.unicodeScalars.contains("\u{FFFD}") {
+                return .refused("the identity header is not UTF-8 (or names U+FFFD): two different logins could read as one")
+            }
             if !name.isEmpty, Name.isValidSubject(name) {
                 // Passed on as received; a name reserved for anonymous members is never a signed-in person.
                 guard !Self.isReservedSubject(name) else {

@@ -65,6 +65,32 @@ import TesseraTestSupport
         #expect(try await site.ledger.acceptances(project: nil).isEmpty)
     }
 
+    /// An outside review: logins `jos\xE9` and `jos\xE8` (Latin-1, from an htpasswd, say) both reached the gateway as
+    /// `jos\u{FFFD}`, so two people were one subject: the second took the first one's only use, and the app was told one
+    /// name for both. The HTTP decoder has put U+FFFD in place of the bytes by the time the gateway reads the header, so a
+    /// login with U+FFFD in it is refused.
+    @Test func anIdentityHeaderThatIsNotUTF8IsRefused() async throws {
+        let site = try TestSite()
+        site.configuration.identityHeader = "X-Forwarded-User"
+        let token = site.mint(site.invitation(uses: 1))
+        try await site.application().test(.live) { client in
+            let port = try #require(client.port)
+            for latin1 in [Array("jos".utf8) + [0xE9], Array("jos".utf8) + [0xE8]] {
+                let line = Array("X-Forwarded-User: ".utf8) + latin1 + Array("@example.org".utf8)
+                let response = try await RawHTTP.perform(port: port, "GET", "/verify", headers: [("Authorization", "Bearer \(token)")],
+                                                         rawHeaderLines: [line])
+                #expect(response.status == 403)
+                #expect(response.header("X-Tessera-Reason") == "not_for_subject")
+            }
+            // The invitation's one use is still there for a login that is UTF-8.
+            let proper = try await RawHTTP.perform(port: port, "GET", "/verify", headers: [
+                ("Authorization", "Bearer \(token)"), ("X-Forwarded-User", "jos\u{E9}@example.org"),
+            ])
+            #expect(proper.status == 200)
+            #expect(proper.header("X-Auth-Request-User") == "jos\u{E9}@example.org")
+        }
+    }
+
     @Test func forwardedProtoFromATrustedProxyMakesCookiesSecure() async throws {
         let site = try TestSite()
         let token = site.mint(site.invitation(anonymous: true))

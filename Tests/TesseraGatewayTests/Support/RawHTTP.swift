@@ -21,7 +21,9 @@ enum RawHTTP {
     }
 
     /// Sends one request to 127.0.0.1:`port` and reads the whole answer (HTTP/1.0, so the server closes the connection).
-    static func request(port: Int, _ method: String = "GET", _ path: String, headers: [(String, String)] = [], body: String? = nil) throws -> Response {
+    /// `rawHeaderLines` go out as given, after `headers`: bytes that are not UTF-8, say.
+    static func request(port: Int, _ method: String = "GET", _ path: String, headers: [(String, String)] = [], rawHeaderLines: [[UInt8]] = [],
+                        body: String? = nil) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(fd) }
@@ -37,8 +39,9 @@ enum RawHTTP {
         var text = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
-        text += "\r\n" + (body ?? "")
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        for line in rawHeaderLines { bytes += line + Array("\r\n".utf8) }
+        bytes += Array(("\r\n" + (body ?? "")).utf8)
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -105,10 +108,11 @@ enum RawHTTP {
 extension RawHTTP {
     /// `request(…)` on a thread of its own: a blocking socket read must not occupy the shared task pool, which the
     /// in-process gateway needs in order to answer the very request being waited for.
-    static func perform(port: Int, _ method: String = "GET", _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Response {
+    static func perform(port: Int, _ method: String = "GET", _ path: String, headers: [(String, String)] = [], rawHeaderLines: [[UInt8]] = [],
+                        body: String? = nil) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try request(port: port, method, path, headers: headers, body: body) })
+                continuation.resume(with: Result { try request(port: port, method, path, headers: headers, rawHeaderLines: rawHeaderLines, body: body) })
             }
             thread.start()
         }
