@@ -41,7 +41,7 @@ import TesseraTestSupport
 
             server {   # the stand-in app: echoes what it was told
                 listen 127.0.0.1:\(appPort);
-                location / { return 200 "user=$http_x_auth_request_user project=$http_x_tessera_project role=$http_x_tessera_role\\n"; }
+                location / { return 200 "user=$http_x_auth_request_user project=$http_x_tessera_project role=$http_x_tessera_role invitation=$http_x_tessera_invitation login=$http_x_forwarded_user\\n"; }
             }
 
         \(recipe)
@@ -86,10 +86,12 @@ import TesseraTestSupport
 
         // Valid: the app sees the identity the gateway vouched for, and a forged copy from the client never gets through.
         let alice = site.invitation(role: "editor", subject: "alice@example.org")
+        // An outside review: the recipe once passed the client's own X-Forwarded-User and X-Tessera-Invitation to the app.
         let valid = try await get([("Authorization", "Bearer \(site.mint(alice))"), ("X-Test-Login", "alice@example.org"),
-                             ("X-Auth-Request-User", "mallory"), ("X-Tessera-Role", "admin")])
+                             ("X-Auth-Request-User", "mallory"), ("X-Tessera-Role", "admin"),
+                             ("X-Tessera-Invitation", "ForgedInvitationId0001"), ("X-Forwarded-User", "admin@example.org")])
         #expect(valid.status == 200)
-        #expect(valid.body == "user=alice@example.org project=lab role=editor\n")
+        #expect(valid.body == "user=alice@example.org project=lab role=editor invitation=\(alice.id) login=alice@example.org\n")
 
         // No token, and a forged identity alone: 401 with the gateway's challenge; the app is never reached.
         let none = try await get([("X-Auth-Request-User", "mallory")])
@@ -122,7 +124,8 @@ import TesseraTestSupport
         #expect(try await get([("Authorization", "Bearer \(once)"), ("X-Test-Login", "alice@example.org")]).status == 200)
 
         // Joining through nginx: the cookies it sets are all the browser needs afterwards.
-        let anonymous = site.mint(site.invitation(project: "talk", uses: 50, anonymous: true))
+        let talk = site.invitation(project: "talk", uses: 50, anonymous: true)
+        let anonymous = site.mint(talk)
         let joined = try await RawHTTP.perform(port: proxyPort, "POST", "/join", headers: [
             ("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "http://127.0.0.1:\(proxyPort)"),
         ], body: "token=\(anonymous)")
@@ -132,7 +135,7 @@ import TesseraTestSupport
         let back = try await get([("Cookie", cookies.joined(separator: "; "))])
         #expect(back.status == 200)
         #expect(back.body.hasPrefix("user=anon-"))
-        #expect(back.body.hasSuffix(" project=talk role=viewer\n"))
+        #expect(back.body.hasSuffix(" project=talk role=viewer invitation=\(talk.id) login=\n"))
 
         // The Join page (what a link scanner fetching /join gets) through nginx: a form, nothing redeemed.
         let page = try await RawHTTP.perform(port: proxyPort, "GET", "/join")
