@@ -21,6 +21,8 @@ import Darwin
 public enum HTTPFetcher {
     /// The longest a whole fetch may take, redirects included.
     public static let timeout: Duration = .seconds(15)
+    /// The longest silence in the middle of an answer.
+    static let readTimeout: Duration = .seconds(10)
     /// The most redirects followed.
     public static let maximumRedirects = 5
 
@@ -33,7 +35,7 @@ public enum HTTPFetcher {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(10)),
+            timeout: .init(connect: .seconds(10), read: .nanoseconds(Int64(readTimeout.components.seconds) * 1_000_000_000)),
             proxy: nil,
             decompression: .disabled
         )
@@ -128,7 +130,8 @@ public enum HTTPFetcher {
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return "the connection timed out"
-            case .readTimeout, .deadlineExceeded: return "no answer within \(timeout.components.seconds) s"
+            case .readTimeout: return "the server sent nothing for \(readTimeout.components.seconds) s"
+            case .deadlineExceeded: return "no answer within \(timeout.components.seconds) s"
             case .remoteConnectionClosed: return "the server closed the connection"
             default: return String(describing: error)
             }

@@ -151,7 +151,8 @@ struct RequestReader: Sendable {
 
     /// Whether a name is one the gateway gives anonymous members (`anon-…`, `anonymous`), in any case: an app that
     /// lowercases names would otherwise take a login `Anon-…` for an anonymous member. A name with other than ASCII in
-    /// it is also compared folded as an app might fold it (compatibility forms and full case: `ＡＮＯＮ－…`, `anonymouſ`).
+    /// it is also compared folded as an app might fold it (compatibility forms, full case, Unicode spaces trimmed:
+    /// `ＡＮＯＮ－…`, `anonymouſ`, `\u{A0}anon-…`).
     static func isReservedSubject(_ name: Substring) -> Bool {
         func reserved(_ lowered: some Sequence<UInt8>) -> Bool {
             lowered.starts(with: "anon-".utf8) || lowered.elementsEqual(Gatekeeper.anonymousSubject.utf8)
@@ -159,7 +160,10 @@ struct RequestReader: Sendable {
         if reserved(name.utf8.lazy.map(ASCII.lowercased)) { return true }
         guard name.utf8.contains(where: { $0 >= 0x80 }) else { return false }
         let folded = String(name).precomposedStringWithCompatibilityMapping.uppercased().lowercased().precomposedStringWithCompatibilityMapping
-        return reserved(folded.utf8.lazy.map(ASCII.lowercased))
+        // An app trims too, and Unicode spaces (U+00A0, U+3000…) and a BOM survive the gateway's own ASCII trim.
+        let trimmed = folded.unicodeScalars.drop { $0.properties.isWhitespace || $0 == "\u{FEFF}" }
+        let core = trimmed.reversed().drop { $0.properties.isWhitespace || $0 == "\u{FEFF}" }.reversed()
+        return reserved(String(String.UnicodeScalarView(core)).utf8.lazy.map(ASCII.lowercased))
     }
 
     /// The project the protected resource belongs to: the path's when a template is set, else `X-Tessera-Project` or any.

@@ -94,7 +94,8 @@ final class VerifierStore: Sendable {
         switch Self.loadKeyring(keysDirectory) {
         case .success(let loaded): keyring = loaded
         case .failure(let problem):
-            throw GatewayError("cannot load the keys folder: \(problem.description)", hint: problem.hint ?? Keyring.LoadError.whereKeysAre)
+            throw GatewayError("cannot load the keys folder: \(problem.hint == nil ? problem.description : problem.message)",
+                               hint: problem.hint ?? Keyring.LoadError.whereKeysAre)
         }
         let revocationStamp = Self.watchedPath(of: source).flatMap { FileStamp(path: $0) }
         let loaded: RevocationSource.Loaded

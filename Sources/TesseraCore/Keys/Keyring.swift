@@ -47,7 +47,7 @@ public struct Keyring: Sendable, Equatable {
         /// What to do about it, for the line under the error.
         public var hint: String {
             guard case .writableByAnyone = self else { return Self.whereKeysAre }
-            return "every key in the folder is trusted: only the keys' owner (or a deploy group) may write the folder, its keys and the folders above it (sticky ones like /tmp excepted)"
+            return "every key in the folder is trusted: only the keys' owner (or a deploy group) may write the keys folder and its keys, and the folders above it (there a sticky one like /tmp is fine)"
         }
     }
 
