@@ -13,7 +13,8 @@ extension PostgresLedger {
     /// append it here; nothing else: `schemaVersion` follows, `tessera-verify ledger init` runs the
     /// missing steps in one transaction, and every gateway refuses a database that is not yet at
     /// this version (fail closed) until it has.
-    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed, numberEventsByTransaction, recordFirstUseAttempts]
+    static let migrations: [Migration] = [createTables, addMembershipEnd, addMembershipFeed, numberEventsByTransaction, recordFirstUseAttempts,
+                                          numberEventsWithinTransactions]
 
     /// The schema this build writes, kept in `tessera_schema` so a later build can migrate the database.
     public static var schemaVersion: Int { migrations.count }
@@ -214,7 +215,7 @@ extension PostgresLedger {
         try await connection.query("LOCK TABLE tessera_event IN EXCLUSIVE MODE", logger: logger)
         try await connection.query("""
             UPDATE tessera_event_origin SET id_offset = id_offset + GREATEST(0,
-                \(unescaped: highestEventMark) - (pg_current_xact_id()::text::bigint + id_offset) + 1)
+                \(unescaped: highestEventMark) / \(eventsPerTransaction) - (pg_current_xact_id()::text::bigint + id_offset) + 1)
             """, logger: logger)
     }
 
@@ -225,11 +226,15 @@ extension PostgresLedger {
     /// the ledger was moved to another cluster, and `ledger init` must raise the offset first.
     static let eventIDsAheadQuery: PostgresQuery = """
         SELECT \(unescaped: highestEventMark)
-               >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint + (SELECT id_offset FROM tessera_event_origin)
+               >= (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + (SELECT id_offset FROM tessera_event_origin)) * \(unescaped: String(eventsPerTransaction))
         """
 
-    /// The id of the event a transaction writes: its transaction id plus the offset.
-    static let eventID = "(pg_current_xact_id()::text::bigint + (SELECT id_offset FROM tessera_event_origin))"
+    /// The ids of the events a transaction writes start above this: its transaction id plus the
+    /// offset, times `eventsPerTransaction`; each event adds its slot in the batch (schema 6).
+    static let eventBase = "((pg_current_xact_id()::text::bigint + (SELECT id_offset FROM tessera_event_origin)) * \(eventsPerTransaction))"
+
+    /// Room for the events of one transaction: a batch of first uses holds fewer (`FirstUseBatches.maximumBatch`).
+    static let eventsPerTransaction: Int64 = 1024
 
     /// Every event with a smaller id is final (committed, or never to be): the oldest transaction
     /// still running in this database, else the next transaction id, plus the offset.
@@ -243,11 +248,11 @@ extension PostgresLedger {
     /// standby `pg_stat_activity` does not show the primary's transactions: there the snapshot's
     /// `xmin` (the oldest the primary still runs, as replayed) bounds it instead.
     static let eventHorizonQuery: PostgresQuery = """
-        SELECT LEAST(x.next, COALESCE(MIN(
+        SELECT (LEAST(x.next, COALESCE(MIN(
                    CASE WHEN y.id > x.next + 2147483648 THEN y.id - 4294967296
                         WHEN y.id < x.next - 2147483648 THEN y.id + 4294967296
                         ELSE y.id END), x.next))
-               + (SELECT id_offset FROM tessera_event_origin)
+               + (SELECT id_offset FROM tessera_event_origin)) * \(unescaped: String(eventsPerTransaction))
         FROM (SELECT (CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(pg_current_snapshot())
                            ELSE pg_snapshot_xmax(pg_current_snapshot()) END)::text::bigint AS next) x
         LEFT JOIN LATERAL (SELECT ((x.next >> 32) << 32) + a.backend_xid::text::bigint AS id FROM pg_stat_activity a
@@ -290,6 +295,26 @@ extension PostgresLedger {
 }
 
 extension PostgresLedger {
+    /// Schema 6 (issue 16): one transaction commits a batch of first uses, so it writes several
+    /// events; each is numbered by the transaction's id times `eventsPerTransaction` plus its slot
+    /// in the batch, and ids still sort in the order a follower may read them (`eventHorizon`).
+    ///
+    /// The ids and delivered marks already written are multiplied by the same factor (slot 0), so
+    /// every mark still stands where it stood. `slot` has no default: a gateway still on schema 5
+    /// leaves it out, and its first uses now fail, closed, rather than write events with ids that
+    /// would sort below every delivered mark and never be read.
+    @Sendable static func numberEventsWithinTransactions(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("LOCK TABLE tessera_event, tessera_event_delivery IN EXCLUSIVE MODE", logger: logger)
+        try await connection.query("ALTER TABLE tessera_event ADD COLUMN slot smallint NOT NULL DEFAULT 0", logger: logger)
+        try await connection.query("ALTER TABLE tessera_event ALTER COLUMN slot DROP DEFAULT", logger: logger)
+        // Through negative ids: the key is checked row by row, and id * 1024 may be another row's id until that one moves too.
+        try await connection.query("UPDATE tessera_event SET id = -id * \(eventsPerTransaction)", logger: logger)
+        try await connection.query("UPDATE tessera_event SET id = -id", logger: logger)
+        try await connection.query("UPDATE tessera_event_delivery SET delivered_through = delivered_through * \(eventsPerTransaction)", logger: logger)
+    }
+}
+
+extension PostgresLedger {
     /// Runs one statement outside any redemption: for tests that damage or inspect the database.
     func execute(_ sql: String) async throws(LedgerError) {
         try await perform { client in
@@ -315,7 +340,7 @@ extension PostgresLedger {
             try await connection.query("BEGIN", logger: Self.quiet)
             let result: Result<T, any Error>
             do {
-                _ = try await Self.apply(request, attempt: UUID(), on: connection, logger: Self.quiet)
+                _ = try await Self.apply([request], attempt: UUID(), on: connection, logger: Self.quiet)
                 result = .success(try await body())
             } catch {
                 result = .failure(error)

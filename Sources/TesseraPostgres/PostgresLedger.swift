@@ -6,18 +6,23 @@ import TesseraCore
 
 /// The shared ledger: one PostgreSQL database used by verifiers on several machines.
 ///
-/// A subject who already accepted is found by one plain `SELECT` (autocommit, no row lock, no
+/// A subject who already accepted is found by a plain `SELECT` (autocommit, no row lock, no
 /// transaction id, nothing written, no WAL flush): a member's repeat requests, from any number
-/// of gateways, run in parallel and cost one round trip. Only a first use writes: one statement,
-/// committed by itself, that locks the invitation's row in `tessera_invitation` and takes a use
-/// if one is left (`INSERT … ON CONFLICT DO UPDATE … WHERE uses_taken < limit`), inserts the
-/// subject's row and its join event. Redemptions of one invitation are serialised across every
-/// host by that row lock; those of different invitations run in parallel. Only after the
-/// statement's answer arrives is anything granted. A first use costs two round trips: the read
-/// that missed, and the statement.
+/// of gateways, run in parallel. Only a first use writes: one statement, committed by itself,
+/// that locks the invitation's row in `tessera_invitation` and takes a use if one is left
+/// (`INSERT … ON CONFLICT DO UPDATE … WHERE uses_taken < limit`), inserts the subject's row and
+/// its join event. Redemptions of one invitation are serialised across every host by that row
+/// lock; those of different invitations run in parallel. Only after the statement's answer
+/// arrives is anything granted. A first use costs two round trips: the read that missed, and
+/// the statement.
+///
+/// Both go in batches (`BatchQueue`): reads that arrive while `lanes` others are in flight wait
+/// and leave together in one `SELECT`, and so do first uses of distinct invitations in one
+/// statement (`FirstUseBatches`), one commit for all of them. A lone request leaves at once; under
+/// load, a round trip and a commit are shared by many.
 ///
 /// **The answer is what was committed.** The statement also records a random id of the attempt
-/// in `tessera_attempt`. If its answer never arrives (the connection drops, the deadline
+/// (one per batch) in `tessera_attempt`. If its answer never arrives (the connection drops, the deadline
 /// passes), the ledger inserts the same id on another connection: if it is already there, the
 /// use committed and is granted; if not, it now never can commit (the key is unique), and
 /// "nothing granted" is final. So a grant is never reported as a failure, and a retried `uid`
@@ -31,6 +36,10 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// Where the ledger is, with the password hidden.
     public var location: String { settings.redacted }
     let client: PostgresClient
+    /// First uses waiting for, or in, a statement.
+    let batches: FirstUseBatches
+    /// Reads of subjects waiting for, or in, a statement.
+    private let reads: ReadBatches
     private let runner: Task<Void, Never>
     private let deadline: Duration
     var namespace: String? { settings.namespace }
@@ -46,10 +55,11 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// `schemaVersion` (`schemaNotReady` if it is missing or older) and nothing is written.
     /// `deadline` bounds each operation, connecting included: past it the operation fails as
     /// unavailable. `namespace`, when given, is a PostgreSQL schema that holds the tables instead
-    /// of the role's default one: several ledgers can then share a database.
+    /// of the role's default one: several ledgers can then share a database. `lanes` bounds the
+    /// statements in flight at once, of reads and of first uses each (`BatchQueue`).
     public static func open(url: String, namespace: String? = nil, deadline: Duration = defaultDeadline,
-                            access: LedgerAccess = .readWrite) async throws(LedgerError) -> PostgresLedger {
-        let ledger = try PostgresLedger(url: url, namespace: namespace, deadline: deadline)
+                            access: LedgerAccess = .readWrite, lanes: Int = defaultLanes) async throws(LedgerError) -> PostgresLedger {
+        let ledger = try PostgresLedger(url: url, namespace: namespace, deadline: deadline, lanes: lanes)
         do {
             if access == .initialize {
                 _ = try await ledger.initializeSchema()
@@ -87,7 +97,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         try await initialize(url: url)
     }
 
-    private convenience init(url: String, namespace: String?, deadline: Duration) throws(LedgerError) {
+    private convenience init(url: String, namespace: String?, deadline: Duration, lanes: Int = defaultLanes) throws(LedgerError) {
         var settings = try PostgresSettings(url: url)
         if let namespace {
             guard PostgresSettings.isPlainName(namespace) else {
@@ -95,14 +105,16 @@ public final class PostgresLedger: Ledger, MembershipFeed {
             }
             settings.namespace = namespace
         }
-        self.init(settings: settings, deadline: deadline)
+        self.init(settings: settings, deadline: deadline, lanes: lanes)
     }
 
-    private init(settings: PostgresSettings, deadline: Duration) {
+    private init(settings: PostgresSettings, deadline: Duration, lanes: Int) {
         self.settings = settings
         self.deadline = deadline
         client = PostgresClient(configuration: settings.configuration(connectTimeout: min(deadline, Self.connectTimeout)), eventLoopGroup: Self.eventLoops)
         let client = client
+        batches = FirstUseBatches(client: client, lanes: lanes, logger: Self.quiet)
+        reads = ReadBatches(client: client, lanes: lanes, logger: Self.quiet)
         runner = Task { await client.run() }
     }
 
@@ -121,9 +133,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// Grants a subject who already accepted by a plain read; records a first use in one statement, returning after it committed.
     public func redeem(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
         let new = request.acceptance
-        let earlier = try await perform { [logger] client in
-            try await Self.first(client.execute(EarlierRead(invitationID: new.invitationID, subject: new.subject), logger: logger))
-        }
+        let earlier = try await perform { [reads] _ in try await reads.earlier(invitationID: new.invitationID, subject: new.subject) }
         if let (acceptance, taken) = earlier {
             if request.isSignup { throw .alreadySignedUp(acceptance) }
             return Redemption(acceptance: acceptance, isNew: false, usesTaken: taken)
@@ -131,27 +141,20 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         return try await write(request)
     }
 
-    /// Writes a first use: one statement that commits by itself; if its answer is lost, finds out what became of it.
+    /// Writes a first use, in a batch with others that wait meanwhile (`FirstUseBatches`); if its answer is lost, finds out what became of it.
     private func write(_ request: RedemptionRequest) async throws(LedgerError) -> Redemption {
-        let attempt = UUID()
         let sending = Sending()
-        let result = await Deadline.race(deadline) { [client, logger] in
-            try await client.withConnection { connection in
-                // A connection handed over after the caller gave up sends nothing: "nothing granted" must stay true.
-                guard sending.start() else { throw LedgerError.unavailable("abandoned after the deadline") }
-                return try await Self.apply(request, attempt: attempt, on: connection, logger: logger)
-            }
-        }
+        let result = await Deadline.race(deadline) { [batches] in try await batches.submit(request, sending: sending) }
         switch result {
         case .success(let outcome):
             return try outcome.get()
         case .failure(let error):
             // Never sent (and now never will be), refused by the server (the statement's transaction rolled back), or a
             // ledger error of `apply` after its statement ended: nothing that follows is unknown.
-            guard sending.abandon(), (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
+            guard let statement = sending.abandon(), (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
                 throw Self.unavailable(error, location: location, deadline: deadline)
             }
-            return try await resolve(attempt: attempt, request, after: error)
+            return try await resolve(statement, request, after: error)
         }
     }
 
@@ -170,60 +173,80 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// connection was cut, PostgresNIO's pool (1.33) sometimes never served the next request (one
     /// try in ten in `CommitAmbiguityTests`, a full minute each), and each try is bounded on its own,
     /// so one that hangs is given up and made again while the deadline lasts.
-    func resolve(attempt: UUID, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
-        enum Fate: Sendable {
-            /// The id is now taken here: the statement never committed, and never will.
-            case fenced
-            /// The statement committed; its row took this use.
-            case committed(use: Int32)
-            /// The statement committed, but its row has been deleted since (by hand).
-            case committedRowGone
-        }
-        let start = ContinuousClock.now
+    ///
+    /// The first uses of one statement share its attempt id, and the question is asked once for
+    /// all of them (`SentStatement`), on one connection: a database that drops a statement of 64
+    /// first uses is asked once, not by 64 new connections at the same moment.
+    func resolve(_ statement: SentStatement, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
         let new = request.acceptance
+        let fates = await statement.fates { [self] in await self.ask(statement, after: error) }
+        switch fates {
+        case .success(let fates):
+            switch fates[new.invitationID] ?? .committedRowGone {
+            case .committed(let use):
+                return Redemption(acceptance: new, isNew: true, usesTaken: Int(use))
+            case .fenced:
+                throw .unavailable("\(location): the answer to the first use was lost, and it had not committed (now it never will); nothing was granted")
+            case .committedRowGone:
+                throw .unavailable("\(location): the first use's statement committed without this subject's row (no use was left, or the row has been deleted since); nothing was granted")
+            }
+        case .failure(let failure):
+            throw failure
+        }
+    }
+
+    /// `resolve` of a statement that carried `request` alone, under `attempt`: for tests.
+    func resolve(attempt: UUID, _ request: RedemptionRequest, after error: any Error) async throws(LedgerError) -> Redemption {
+        try await resolve(SentStatement(attempt: attempt, requests: [request]), request, after: error)
+    }
+
+    /// What became of each first use of `statement`, by invitation (one first use each), asked until `deadline`.
+    private func ask(_ statement: SentStatement, after error: any Error) async -> Result<[String: SentStatement.Fate], LedgerError> {
+        let start = ContinuousClock.now
+        let attempt = statement.attempt
+        let invitations = statement.requests.map(\.acceptance.invitationID), subjects = statement.requests.map(\.acceptance.subject)
+        let created = statement.requests.map(\.acceptance.acceptedAt.seconds).max() ?? Timestamp.now.seconds
         var lastProblem = Self.unavailable(error, location: location, deadline: deadline).failure ?? "\(error)"
         while ContinuousClock.now - start < deadline {
             let remaining = deadline - (ContinuousClock.now - start)
             let limit = min(remaining, Self.resolutionTryLimit)
             let found = await Deadline.race(limit) { [settings, logger] in
-                try await Self.withLoneConnection(settings, logger: logger) { connection -> Fate in
-                    var fenced = false
-                    for try await inserted in try await connection.query("""
-                        INSERT INTO tessera_attempt (nonce, created_at, fence) VALUES (\(attempt), \(new.acceptedAt.seconds), true)
+                try await Self.withLoneConnection(settings, logger: logger) { connection -> [String: SentStatement.Fate] in
+                    let fenced = invitations.reduce(into: [String: SentStatement.Fate]()) { $0[$1] = .fenced }
+                    var inserted = false
+                    for try await value in try await connection.query("""
+                        INSERT INTO tessera_attempt (nonce, created_at, fence) VALUES (\(attempt), \(created), true)
                         ON CONFLICT (nonce) DO NOTHING RETURNING true
                         """, logger: logger).decode(Bool.self) {
-                        fenced = inserted
+                        inserted = value
                     }
-                    if fenced { return .fenced }
-                    // Already there: the first use's own id, or this fence from an earlier try whose answer was lost.
+                    if inserted { return fenced }
+                    // Already there: the statement's own id, or this fence from an earlier try whose answer was lost.
                     var isFence: Bool?
-                    for try await found in try await connection.query("SELECT fence FROM tessera_attempt WHERE nonce = \(attempt)",
+                    for try await value in try await connection.query("SELECT fence FROM tessera_attempt WHERE nonce = \(attempt)",
                                                                       logger: logger).decode(Bool.self) {
-                        isFence = found
+                        isFence = value
                     }
-                    if isFence != false { return .fenced }
-                    var use: Int32?
-                    for try await found in try await connection.query(
-                        "SELECT use_number FROM tessera_acceptance WHERE invitation_id = \(new.invitationID) AND subject = \(new.subject)",
-                        logger: logger).decode(Int32.self) {
-                        use = found
+                    if isFence != false { return fenced }
+                    var fates = invitations.reduce(into: [String: SentStatement.Fate]()) { $0[$1] = .committedRowGone }
+                    for try await (invitation, use) in try await connection.query("""
+                        SELECT a.invitation_id, a.use_number FROM unnest(\(invitations)::text[], \(subjects)::text[]) AS r(invitation_id, subject)
+                        JOIN tessera_acceptance a ON a.invitation_id = r.invitation_id AND a.subject = r.subject
+                        """, logger: logger).decode((String, Int32).self) {
+                        fates[invitation] = .committed(use: use)
                     }
-                    return use.map { Fate.committed(use: $0) } ?? .committedRowGone
+                    return fates
                 }
             }
             switch found {
-            case .success(.committed(let use)):
-                return Redemption(acceptance: new, isNew: true, usesTaken: Int(use))
-            case .success(.fenced):
-                throw .unavailable("\(location): the answer to the first use was lost, and it had not committed (now it never will); nothing was granted")
-            case .success(.committedRowGone):
-                throw .unavailable("\(location): the first use committed, but its row has been deleted since; nothing was granted")
+            case .success(let fates):
+                return .success(fates)
             case .failure(let problem):
                 lastProblem = Self.unavailable(problem, location: location, deadline: limit).failure ?? "\(problem)"
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        throw .unavailable("\(lastProblem) (the answer to the first use was lost and the database could not be asked what became of it within \(deadline); nothing was granted, but the row may exist: the same subject again will be granted without a new use)")
+        return .failure(.unavailable("\(lastProblem) (the answer to the first use was lost and the database could not be asked what became of it within \(deadline); nothing was granted, but the row may exist: the same subject again will be granted without a new use)"))
     }
 
     /// How long one try of `resolve` may take before it is given up and made again.
@@ -313,32 +336,60 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         return found
     }
 
-    /// Takes a use and inserts the row in one statement, which commits by itself (autocommit); `attempt` marks it for `resolve`.
-    static func apply(_ request: RedemptionRequest, attempt: UUID, on connection: PostgresConnection, logger: Logger) async throws
-        -> Result<Redemption, LedgerError> {
-        let new = request.acceptance
-        if let limit = request.maximumUses, limit <= 0 { return .failure(.usedUp(allowed: limit)) }
-        var use: Int32?, locked = false
-        do {
-            if let row = try await first(connection.execute(FirstUse(request: request, attempt: attempt), logger: logger)) {
-                (use, locked) = row
+    /// Takes the uses and inserts the rows of a batch of first uses (of distinct invitations) in one
+    /// statement, which commits by itself (autocommit); `attempt` marks it for `resolve`. One
+    /// outcome per request, in order.
+    ///
+    /// Throws `BatchRolledBack` when the server refused the statement of a batch of several: the
+    /// caller tries each again alone.
+    static func apply(_ requests: [RedemptionRequest], attempt: UUID, on connection: PostgresConnection, logger: Logger) async throws
+        -> [Result<Redemption, LedgerError>] {
+        var outcomes = [Result<Redemption, LedgerError>?](repeating: nil, count: requests.count)
+        var sent: [Int] = []
+        for (index, request) in requests.enumerated() {
+            if let limit = request.maximumUses, limit <= 0 { outcomes[index] = .failure(.usedUp(allowed: limit)) } else { sent.append(index) }
+        }
+        var rows: [FirstUse.Row] = []
+        if !sent.isEmpty {
+            do {
+                for try await row in try await connection.execute(FirstUse(requests: sent.map { requests[$0] }, attempt: attempt), logger: logger) {
+                    rows.append(row)
+                }
+            } catch let error as PSQLError where error.serverInfo != nil {
+                // The server refused the statement: its transaction rolled back, nothing of it is left.
+                guard sent.count == 1 else { throw BatchRolledBack(refusal: error) }
+                guard error.serverInfo?[.sqlState] == useGivenBack else { throw error }
+                rows = [(slot: 1, use: nil, locked: true)]
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == useGivenBack {
-            locked = true
         }
-        if let use {
-            return .success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use)))
+        guard rows.map({ Int($0.slot) }) == sent.indices.map({ $0 + 1 }) else {
+            throw LedgerError.unavailable("the first uses' statement answered \(rows.count) rows for \(sent.count) requests")
         }
-        // No row added: the subject was committed since the first read, or no use is left. A new
-        // statement sees what committed meanwhile (READ COMMITTED).
-        if let (found, taken) = try await first(connection.execute(EarlierRead(invitationID: new.invitationID, subject: new.subject), logger: logger)) {
-            if request.isSignup { return .failure(.alreadySignedUp(found)) }
-            return .success(Redemption(acceptance: found, isNew: false, usesTaken: taken))
+        for (index, row) in zip(sent, rows) {
+            let request = requests[index], new = request.acceptance
+            if let use = row.use {
+                outcomes[index] = .success(Redemption(acceptance: new, isNew: true, usesTaken: Int(use)))
+                continue
+            }
+            // No row added: the subject was committed since the first read, or no use is left. A new
+            // statement sees what committed meanwhile (READ COMMITTED).
+            if let (_, found, taken) = try await first(connection.execute(EarlierRead([(new.invitationID, new.subject)]), logger: logger)) {
+                outcomes[index] = request.isSignup ? .failure(.alreadySignedUp(found)) : .success(Redemption(acceptance: found, isNew: false, usesTaken: taken))
+            } else if !row.locked, let limit = request.maximumUses {
+                outcomes[index] = .failure(.usedUp(allowed: limit))
+            } else {
+                outcomes[index] = .failure(.unavailable("the invitation's use was counted but its row was not added"))
+            }
         }
-        guard !locked, let limit = request.maximumUses else {
-            throw LedgerError.unavailable("the invitation's use was counted but its row was not added")
-        }
-        return .failure(.usedUp(allowed: limit))
+        return outcomes.map { $0 ?? .failure(.unavailable("no outcome")) }
+    }
+
+    /// The server refused the statement of a batch of several first uses, so none of them was
+    /// written: one of its subjects was committed meanwhile by another gateway
+    /// (`tessera_use_given_back()`), or one request holds what the database refuses. Each is then
+    /// written alone, so one first use never fails another.
+    struct BatchRolledBack: Error {
+        let refusal: PSQLError
     }
 
     /// The SQLSTATE `tessera_use_given_back()` raises (schema 5).
@@ -482,6 +533,9 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         }
     }
 
+    /// Statements in flight at once, by default, for reads and for first uses each (`BatchQueue`).
+    public static let defaultLanes = 4
+
     /// How long one connection attempt may take; the pool then tries again, until the operation's deadline.
     static let connectTimeout: Duration = .seconds(3)
 
@@ -506,30 +560,68 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     }
 }
 
-/// Whether a first use's statement may have reached the server: the statement and its caller agree on it under one lock.
+/// A statement of first uses as it was sent: its attempt id, the first uses of its batch, and,
+/// once one of them asks, what became of it (`PostgresLedger.resolve`).
+final class SentStatement: Sendable {
+    /// What became of one first use of a statement whose answer was lost.
+    enum Fate: Sendable {
+        /// The id is now taken by a fence: the statement never committed, and never will.
+        case fenced
+        /// The statement committed; the subject's row took this use.
+        case committed(use: Int32)
+        /// The statement committed, but without this subject's row: no use was left for it (it
+        /// shared its batch with first uses that took theirs), or the row has been deleted since.
+        case committedRowGone
+    }
+
+    let attempt: UUID
+    /// The first uses of the batch (one per invitation); those whose callers gave up before it was sent are not in the statement.
+    let requests: [RedemptionRequest]
+    private let asked = Mutex<Task<Result<[String: Fate], LedgerError>, Never>?>(nil)
+
+    init(attempt: UUID, requests: [RedemptionRequest]) {
+        self.attempt = attempt
+        self.requests = requests
+    }
+
+    /// The fates of the statement's first uses, by invitation: `ask` runs once, for the first caller; the others wait for its answer.
+    func fates(_ ask: @escaping @Sendable () async -> Result<[String: Fate], LedgerError>) async -> Result<[String: Fate], LedgerError> {
+        let task = asked.withLock { asked in
+            if let asked { return asked }
+            let task = Task { await ask() }
+            asked = task
+            return task
+        }
+        return await task.value
+    }
+}
+
+/// Whether a first use's statement may have reached the server, and which one: the statement and
+/// its caller agree on it under one lock.
 ///
 /// The statement is sent only if the caller has not given up; a caller whose deadline passed
 /// gives up. Whichever comes first wins, so a statement is either known unsent or is resolved.
+/// A first use whose batch was refused is sent again alone, in a statement of its own.
 final class Sending: Sendable {
-    private enum State: Sendable { case waiting, sent, abandoned }
+    private enum State: Sendable { case waiting, sent(SentStatement), abandoned }
 
     private let state = Mutex(State.waiting)
 
-    /// True if the statement may be sent now; false if the caller gave up first.
-    func start() -> Bool {
+    /// True if `statement` may be sent now with this first use; false if the caller gave up first.
+    func start(_ statement: SentStatement) -> Bool {
         state.withLock { state in
-            guard case .waiting = state else { return false }
-            state = .sent
+            if case .abandoned = state { return false }
+            state = .sent(statement)
             return true
         }
     }
 
-    /// Gives up; true if the statement had been sent already (then what became of it must be found out).
-    func abandon() -> Bool {
+    /// Gives up; the statement last sent, if any (then what became of it must be found out).
+    func abandon() -> SentStatement? {
         state.withLock { state in
-            if case .sent = state { return true }
-            state = .abandoned
-            return false
+            defer { state = .abandoned }
+            if case .sent(let statement) = state { return statement }
+            return nil
         }
     }
 }

@@ -25,7 +25,9 @@ enum PostgresBenchmark {
             return ["ledger (PostgreSQL): skipped: set TESSERA_BENCH_POSTGRES_URL=postgres://user:password@host:port/db to measure it"]
         }
         let namespace = "tessera_bench_\(UInt32.random(in: 0...UInt32.max))"
-        let postgres = try await PostgresLedger.open(url: url, namespace: namespace, access: .initialize)
+        // `TESSERA_BENCH_LANES` tries another number of statements in flight at once (`PostgresLedger.open(lanes:)`).
+        let lanes = ProcessInfo.processInfo.environment["TESSERA_BENCH_LANES"].flatMap { Int($0) } ?? PostgresLedger.defaultLanes
+        let postgres = try await PostgresLedger.open(url: url, namespace: namespace, access: .initialize, lanes: lanes)
         defer { postgres.close() }
         let probe = try PostgresProbe(url: url, namespace: namespace)
         try await probe.prepare(namespace: namespace)
@@ -82,7 +84,7 @@ enum PostgresBenchmark {
         let first = Measure.median(firstUses), insert = Measure.median(inserts)
         let again = Measure.median(repeats), select = Measure.median(selects)
         var lines = [
-            "ledger (PostgreSQL at \(host) beside SQLite in \(FileManager.default.temporaryDirectory.path); \(clients) clients; \(rounds) interleaved rounds of \(roundSeconds) s each)",
+            "ledger (PostgreSQL at \(host) beside SQLite in \(FileManager.default.temporaryDirectory.path); \(clients) clients, \(lanes) lanes; \(rounds) interleaved rounds of \(roundSeconds) s each)",
             Measure.line("PostgreSQL: single-row INSERT transactions/s (same pool)", Measure.format(insert)),
             Measure.line("PostgreSQL ledger: first uses/s, one invitation per client", Measure.format(first),
                          String(format: "÷ INSERT = %.2f (target ≥ 0.5)", first / insert)),

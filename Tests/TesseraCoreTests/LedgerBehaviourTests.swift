@@ -43,10 +43,10 @@ enum TestPostgres {
     }
 
     /// A ledger in a new, empty PostgreSQL schema of the test database.
-    static func freshLedger() async throws -> PostgresLedger {
+    static func freshLedger(lanes: Int = PostgresLedger.defaultLanes) async throws -> PostgresLedger {
         guard let url else { throw NotConfigured() }
         let namespace = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return try await PostgresLedger.open(url: url, namespace: namespace, deadline: deadline, access: .initialize)
+        return try await PostgresLedger.open(url: url, namespace: namespace, deadline: deadline, access: .initialize, lanes: lanes)
     }
 
     /// The events after `id` once at least `count` can be read. On PostgreSQL an event can be read

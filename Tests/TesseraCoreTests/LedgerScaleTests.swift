@@ -192,8 +192,9 @@ private func fileSize(_ path: String) -> Int {
         for sql in ["DROP TABLE tessera_event_origin",
                     "CREATE TABLE tessera_event_counter (single boolean PRIMARY KEY DEFAULT true CHECK (single), last_id bigint NOT NULL)",
                     "INSERT INTO tessera_event_counter VALUES (true, \(ahead))", "UPDATE tessera_event SET id = \(ahead)",
+                    "INSERT INTO tessera_event_delivery VALUES ('https://app.example/hook', \(ahead))",
                     "DROP TABLE tessera_attempt", "DROP FUNCTION tessera_use_given_back()",
-                    "UPDATE tessera_schema SET version = 3"] {
+                    "ALTER TABLE tessera_event DROP COLUMN slot", "UPDATE tessera_schema SET version = 3"] {
             try await ledger.execute(sql)
         }
         ledger.close()
@@ -201,11 +202,43 @@ private func fileSize(_ path: String) -> Int {
                 == SchemaChange(before: 3, after: PostgresLedger.schemaVersion))
         let migrated = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
         defer { migrated.close() }
-        try await migrated.markDelivered("https://app.example/hook", through: ahead)
+        let mark = try #require(try await migrated.deliveredThrough("https://app.example/hook"))
         _ = try await migrated.redeem(request("inv-A", "bob", uses: nil))
-        let after = try await TestPostgres.events(of: migrated, after: ahead, atLeast: 1)
-        #expect(after.map(\.acceptance.subject) == ["bob"])
-        #expect(try await migrated.eventCount(after: ahead) == 1)
+        let after = try await TestPostgres.events(of: migrated, after: mark, atLeast: 1)
+        #expect(after.map(\.acceptance.subject) == ["bob"], "alice's event was delivered before the migration; only bob's is new")
+        #expect(try await migrated.eventCount(after: mark) == 1)
+        #expect(try await migrated.events(after: 0, limit: 10).map(\.acceptance.subject) == ["alice", "bob"])
+    }
+
+    /// Schema 6 numbers events within a transaction: ids of schema 5 and the marks delivered through
+    /// them are multiplied alike, so a sink neither gets an event twice nor misses one, and a gateway
+    /// still on schema 5 can no longer write an event (it would sort below every mark).
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func numberingEventsWithinTransactionsKeepsEveryMarkWhereItStood() async throws {
+        guard let url = TestPostgres.url, let ledger = try await Self.ledger() else { return }
+        let namespace = try #require(ledger.namespace)
+        for subject in ["ann", "bob", "cy"] { _ = try await ledger.redeem(request("inv-" + subject, subject, uses: nil)) }
+        // Back to schema 5: one event per transaction, numbered by its id alone; the sink has had ann's and bob's.
+        for sql in ["UPDATE tessera_event SET id = id / \(PostgresLedger.eventsPerTransaction)", "ALTER TABLE tessera_event DROP COLUMN slot",
+                    "UPDATE tessera_schema SET version = 5"] {
+            try await ledger.execute(sql)
+        }
+        let bobID = try await ledger.strings("SELECT id::text FROM tessera_event WHERE subject = 'bob'").first ?? nil
+        let bob = try #require(bobID.flatMap { Int64($0) })
+        try await ledger.execute("INSERT INTO tessera_event_delivery VALUES ('https://app.example/hook', \(bob))")
+        ledger.close()
+        #expect(try await PostgresLedger.initialize(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+                == SchemaChange(before: 5, after: PostgresLedger.schemaVersion))
+        let migrated = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
+        defer { migrated.close() }
+        // What a schema-5 gateway writes: it must now fail rather than add an event no follower would read.
+        await #expect(throws: LedgerError.self) {
+            try await migrated.execute("INSERT INTO tessera_event (id, invitation_id, subject, project, role, accepted_at, created_account) VALUES (1, 'inv-z', 'z', 'p', 'r', 0, false)")
+        }
+        let mark = try #require(try await migrated.deliveredThrough("https://app.example/hook"))
+        #expect(try await TestPostgres.events(of: migrated, after: mark, atLeast: 1).map(\.acceptance.subject) == ["cy"])
+        _ = try await migrated.redeem(request("inv-dee", "dee", uses: nil))
+        #expect(try await TestPostgres.events(of: migrated, after: mark, atLeast: 2).map(\.acceptance.subject) == ["cy", "dee"])
     }
 }
 
@@ -236,6 +269,34 @@ private func fileSize(_ path: String) -> Int {
         #expect(try await direct.acceptances(ofInvitation: "inv-A").map(\.subject) == ["ann"])
         // The same subject again: granted without a new use.
         #expect(try await ledger.redeem(request("inv-A", "ann", uses: 1)).usesTaken == 1)
+    }
+
+    /// Three first uses wait together behind a fourth (stuck on a lock) and go in one statement,
+    /// whose answer is lost after it reached the server: the statement committed, so each of the
+    /// three is a grant of its own use, found by the one question their shared attempt id answers.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aBatchWhoseAnswerIsLostGrantsEachOfItsFirstUses() async throws {
+        guard let url = TestPostgres.url, let (_, direct, proxy) = try await Self.ledgers() else { return }
+        let ledger = try await PostgresLedger.open(url: proxy.url(for: url), namespace: direct.namespace, deadline: TestPostgres.deadline, lanes: 1)
+        defer { ledger.close(); direct.close(); proxy.stop() }
+        _ = try await direct.redeem(request("inv-X", "wes", uses: nil))
+        let (waiting, tasks) = try await direct.whileLocking(invitation: "inv-X") { () async throws -> ([Bool], [Task<Result<Redemption, LedgerError>, Never>]) in
+            _ = Task { await outcome(ledger, request("inv-X", "xavier", uses: nil)) }
+            let xavierWaits = try await waitFor(.seconds(10)) {
+                try await direct.strings("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH req AS%'") != ["0"]
+            }
+            let tasks = ["ann", "bob", "cy"].map { name in Task { await outcome(ledger, request("inv-" + name, name, uses: 2)) } }
+            let queued = try await waitFor(.seconds(10)) { ledger.batches.waitingCount == 3 }
+            // xavier's statement has passed the proxy; the next one is the three's.
+            proxy.arm(.cutAfterFirstUse)
+            return ([xavierWaits, queued], tasks)
+        }
+        #expect(waiting == [true, true], "xavier waited for the lock and the three queued together: \(waiting)")
+        var results: [Result<Redemption, LedgerError>] = []
+        for task in tasks { results.append(await task.value) }
+        #expect(proxy.faultsFired == 1, "the connection was cut after the three's statement reached the server")
+        #expect(results.allSatisfy { (try? $0.get()).map { $0.isNew && $0.usesTaken == 1 } == true }, "\(results)")
+        for name in ["ann", "bob", "cy"] { #expect(try await direct.acceptances(ofInvitation: "inv-" + name).map(\.subject) == [name]) }
     }
 
     /// A `uid` signup whose COMMIT answer was lost is the signup, not "already created the account".
@@ -278,7 +339,7 @@ private func fileSize(_ path: String) -> Int {
         if case .failure(.unavailable) = result {} else { Issue.record("expected unavailable, got \(result)") }
         // The lock is gone: the waiting statement runs now, and must fail rather than commit.
         let settled = try await waitFor(.seconds(10)) {
-            try await direct.strings("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'WITH counted AS%' AND state = 'active' AND pid <> pg_backend_pid()") == ["0"]
+            try await direct.strings("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'WITH req AS%' AND state = 'active' AND pid <> pg_backend_pid()") == ["0"]
         }
         #expect(settled)
         try await Task.sleep(for: .milliseconds(200))
@@ -318,7 +379,7 @@ private func fileSize(_ path: String) -> Int {
             // (`pg_stat_activity` keeps the first 1,024 bytes of a statement: its start is what can be matched.)
             let late = Task { await outcome(ledger, request("inv-A", "bob", uses: 3)) }
             let waiting = try await waitFor(.seconds(10)) {
-                try await ledger.strings("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH counted AS%'") != ["0"]
+                try await ledger.strings("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH req AS%'") != ["0"]
             }
             #expect(waiting, "the second first use never waited for the row lock")
             return late
@@ -327,6 +388,136 @@ private func fileSize(_ path: String) -> Int {
         #expect((try? result.get())?.isNew == false, "bob is granted as a member, not as a new one: \(result)")
         #expect(try await ledger.strings("SELECT uses_taken::text FROM tessera_invitation WHERE invitation_id = 'inv-A'") == ["2"])
         #expect(try await ledger.acceptances(ofInvitation: "inv-A").map(\.subject) == ["ann", "bob"])
+    }
+}
+
+/// Issue 16: first uses that arrive together commit together, one statement for a batch, and each still gets its own answer.
+@Suite(.offThePool) struct FirstUseBatchTests {
+    private static var enabled: Bool { TestPostgres.url != nil || TestPostgres.isCI }
+
+    /// 32 first uses of distinct invitations at once, through one lane: they share a few statements
+    /// (their events share transaction ids), and each is granted its own first use, with its own event.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func firstUsesThatArriveTogetherShareStatements() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger(lanes: 1)
+        defer { ledger.close() }
+        let results = try await withThrowingTaskGroup(of: Redemption.self) { group in
+            for n in 0..<32 { group.addTask { try await ledger.redeem(request("inv-\(n)", "member-\(n)", uses: 1)) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 32 && results.allSatisfy { $0.isNew && $0.usesTaken == 1 })
+        let events = try await TestPostgres.events(of: ledger, atLeast: 32)
+        #expect(Set(events.map(\.acceptance.subject)) == Set((0..<32).map { "member-\($0)" }))
+        #expect(Set(events.map(\.id)).count == 32, "each new member has an event of its own")
+        let statements = Set(events.map { $0.id / PostgresLedger.eventsPerTransaction }).count
+        #expect(statements < 32, "32 first uses waiting together took \(statements) statements")
+    }
+
+    /// Eight subjects at once on an invitation of five uses: a batch holds one first use per
+    /// invitation (two would lock its row twice in one statement, which PostgreSQL refuses), so they
+    /// go one per batch, and exactly five are granted.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func firstUsesOfOneInvitationGoInSeparateBatches() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger(lanes: 1)
+        defer { ledger.close() }
+        let outcomes = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+            for n in 0..<8 { group.addTask { await outcome(ledger, request("inv-A", "member-\(n)", uses: 5)) } }
+            for n in 0..<8 { group.addTask { await outcome(ledger, request("inv-\(n)", "other-\(n)", uses: 1)) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let granted = outcomes.compactMap { try? $0.get() }
+        let usedUp = outcomes.filter { if case .failure(.usedUp) = $0 { true } else { false } }
+        #expect(granted.count == 13 && usedUp.count == 3, "\(outcomes)")
+        #expect(try await ledger.strings("SELECT uses_taken::text FROM tessera_invitation WHERE invitation_id = 'inv-A'") == ["5"])
+        #expect(try await ledger.acceptances(ofInvitation: "inv-A").map(\.subject).count == 5)
+    }
+
+    /// A subject the database cannot store (a NUL character: PostgreSQL's text refuses it) arrives
+    /// with two dozen others, which wait behind it in the same read and the same first-use batch:
+    /// the server refuses the whole statement, and each is then sent alone, so only that one fails.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func oneRequestTheDatabaseRefusesFailsNoOtherInItsBatch() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger(lanes: 1)
+        defer { ledger.close() }
+        for round in 0..<3 {
+            let outcomes = await withTaskGroup(of: (String, Result<Redemption, LedgerError>).self) { group in
+                for n in 0..<24 {
+                    let subject = n == 12 ? "refused\u{0}\(round)" : "member-\(round)-\(n)"
+                    group.addTask { (subject, await outcome(ledger, request("inv-\(round)-\(n)", subject, uses: 1))) }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            let refused = outcomes.filter { (try? $0.value.get()) == nil }.map(\.key)
+            #expect(refused == ["refused\u{0}\(round)"], "round \(round): \(outcomes.filter { (try? $0.value.get()) == nil })")
+        }
+        #expect(try await ledger.acceptances(project: nil).count == 69)
+    }
+
+    /// A gateway's connections plan their prepared statements once, often while the ledger is new
+    /// and empty, and keep that plan however far it grows: in that plan, each statement must still
+    /// find a member by the primary key, never by reading the whole table.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func theStatementsPlannedOnAnEmptyLedgerStillLookUpByKey() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger()
+        defer { ledger.close() }
+        try await ledger.execute("""
+            CREATE FUNCTION generic_plan(statement text, types text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+            DECLARE line text;
+            BEGIN
+                PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
+                EXECUTE format('PREPARE tessera_plan_probe(%s) AS %s', types, statement);
+                FOR line IN EXECUTE format('EXPLAIN EXECUTE tessera_plan_probe(%s)', (SELECT string_agg('NULL', ', ') FROM regexp_split_to_table(types, ','))) LOOP
+                    RETURN NEXT line;
+                END LOOP;
+                DEALLOCATE tessera_plan_probe;
+            END
+            $$
+            """)
+        let plans = [
+            (PostgresLedger.EarlierRead.sql, "text[], text[]"),
+            (PostgresLedger.FirstUse.sql, "text[], int8[], int4[], text[], text[], text[], int8[], int8[], uuid, bool[]"),
+        ]
+        for (statement, types) in plans {
+            let plan = try await ledger.strings("SELECT generic_plan($tessera$\(statement)$tessera$, '\(types)')").compactMap { $0 }
+            #expect(!plan.isEmpty)
+            #expect(!plan.contains { $0.contains("Seq Scan on tessera_acceptance") || $0.contains("Seq Scan on tessera_invitation") },
+                    "\(plan.joined(separator: "\n"))")
+        }
+    }
+
+    /// bob's first use waits in a batch with ann's while another gateway commits bob: the batch's
+    /// statement finds bob's row and rolls back as a whole; then each is written alone, so ann is
+    /// still granted her first use and bob is granted as the member he now is, with one use taken.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aBatchThatMeetsASubjectCommittedElsewhereIsWrittenAgainOneByOne() async throws {
+        guard let url = TestPostgres.url else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger(lanes: 1)
+        defer { ledger.close() }
+        let elsewhere = try await PostgresLedger.open(url: url, namespace: ledger.namespace, deadline: TestPostgres.deadline)
+        defer { elsewhere.close() }
+        _ = try await ledger.redeem(request("inv-X", "wes", uses: nil))
+        let (ann, bob, steps) = try await ledger.whileLocking(invitation: "inv-X") { () async throws -> (Task<Result<Redemption, LedgerError>, Never>, Task<Result<Redemption, LedgerError>, Never>, [Bool]) in
+            // The one lane is held by xavier's statement, which waits for inv-X's row; ann and bob queue behind it.
+            _ = Task { await outcome(ledger, request("inv-X", "xavier", uses: nil)) }
+            let xavierWaits = try await waitFor(.seconds(10)) {
+                try await ledger.strings("SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH req AS%'") != ["0"]
+            }
+            let ann = Task { await outcome(ledger, request("inv-A", "ann", uses: 3)) }
+            let bob = Task { await outcome(ledger, request("inv-B", "bob", uses: 3)) }
+            let queued = try await waitFor(.seconds(10)) { ledger.batches.waitingCount == 2 }
+            // Another gateway commits bob after this one read that he was not a member.
+            let elsewhereNew = try await elsewhere.redeem(request("inv-B", "bob", uses: 3)).isNew
+            return (ann, bob, [xavierWaits, queued, elsewhereNew])
+        }
+        #expect(steps == [true, true, true], "xavier waited for the lock, ann and bob queued together, bob was new elsewhere: \(steps)")
+        let annResult = await ann.value, bobResult = await bob.value
+        #expect((try? annResult.get()).map { $0.isNew && $0.usesTaken == 1 } == true, "ann: \(annResult)")
+        #expect((try? bobResult.get()).map { !$0.isNew && $0.usesTaken == 1 } == true, "bob: \(bobResult)")
+        #expect(try await ledger.strings("SELECT uses_taken::text FROM tessera_invitation WHERE invitation_id = 'inv-B'") == ["1"])
     }
 }
 
@@ -383,11 +574,13 @@ extension OneStatementFirstUseTests {
     /// The caller and the statement agree under one lock: a connection handed over after the deadline sends nothing.
     @Test func aStatementIsSentOnlyIfItsCallerHasNotGivenUp() {
         let late = Sending()
-        #expect(late.abandon() == false, "not sent: nothing to resolve")
-        #expect(late.start() == false, "a connection that comes after the caller gave up sends nothing")
-        let sent = Sending()
-        #expect(sent.start())
-        #expect(sent.abandon(), "sent: what became of it must be found out")
+        #expect(late.abandon() == nil, "not sent: nothing to resolve")
+        #expect(late.start(SentStatement(attempt: UUID(), requests: [])) == false, "a connection that comes after the caller gave up sends nothing")
+        let sent = Sending(), batch = SentStatement(attempt: UUID(), requests: []), alone = SentStatement(attempt: UUID(), requests: [])
+        #expect(sent.start(batch))
+        #expect(sent.start(alone), "a batch that was refused sends its first uses again alone")
+        #expect(sent.abandon() === alone, "sent: what became of the statement last sent must be found out")
+        #expect(sent.start(batch) == false, "nothing is sent again after the caller gave up")
     }
 }
 
@@ -518,11 +711,11 @@ private func waitFor(_ limit: Duration, _ condition: () async throws -> Bool) as
             try await ledger.execute(sql)
         }
         ledger.close()
-        #expect(PostgresLedger.schemaVersion == 5)
+        #expect(PostgresLedger.schemaVersion == 6)
         await #expect(throws: LedgerError.self) {
             try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline, access: .readOnly)
         }
-        #expect(try await PostgresLedger.initialize(url: url, namespace: namespace, deadline: TestPostgres.deadline) == SchemaChange(before: 1, after: 5))
+        #expect(try await PostgresLedger.initialize(url: url, namespace: namespace, deadline: TestPostgres.deadline) == SchemaChange(before: 1, after: 6))
         let migrated = try await PostgresLedger.open(url: url, namespace: namespace, deadline: TestPostgres.deadline)
         defer { migrated.close() }
         #expect(try await migrated.acceptances(project: nil).map(\.subject) == ["alice"])
