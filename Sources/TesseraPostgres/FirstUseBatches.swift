@@ -40,10 +40,27 @@ final class FirstUseBatches: Sendable {
     static let maximumBatch = 64
 
     private let queue: BatchQueue<Entry>
+    /// Statements the server refused, by SQLSTATE (`40P01` a deadlock, `55P03` a lock held too long, `TS001` a use given back).
+    private let refused: Refusals
 
-    init(client: PostgresClient, lanes: Int, logger: Logger) {
+    /// How many statements of first uses the server refused with `sqlState` so far: for tests.
+    func refusals(_ sqlState: String) -> Int { refused.count(sqlState) }
+
+    final class Refusals: Sendable {
+        private let counts = Mutex([String: Int]())
+        func record(_ error: any Error) {
+            let refusal = (error as? PostgresLedger.BatchRolledBack)?.refusal ?? (error as? PSQLError)
+            guard let state = refusal?.serverInfo?[.sqlState] else { return }
+            counts.withLock { $0[state, default: 0] += 1 }
+        }
+        func count(_ sqlState: String) -> Int { counts.withLock { $0[sqlState] ?? 0 } }
+    }
+
+    init(client: PostgresClient, lanes: Int, deadline: Duration, logger: Logger) {
+        let refused = Refusals()
+        self.refused = refused
         queue = BatchQueue(lanes: lanes, maximumBatch: Self.maximumBatch, key: { $0.request.acceptance.invitationID }) { batch in
-            await Self.write(batch, client: client, logger: logger)
+            await Self.write(batch, client: client, deadline: deadline, refused: refused, logger: logger)
         }
     }
 
@@ -60,46 +77,117 @@ final class FirstUseBatches: Sendable {
         }
     }
 
-    /// Writes one batch on one pooled connection and answers each of its first uses.
-    private static func write(_ batch: [Entry], client: PostgresClient, logger: Logger) async {
+    /// Writes one batch on one pooled connection and answers each of its first uses, within `deadline`.
+    ///
+    /// The lane gives up at the deadline, as each caller does: a connection the pool never hands
+    /// over, or a statement that never answers, must not hold the lane (and every first use
+    /// after it) for ever. The callers whose statement was sent then find out what became of it.
+    ///
+    /// The batch's first uses are sent in the order of their invitation ids, so every statement,
+    /// of every gateway, locks invitations' rows in one order: two batches never wait for each
+    /// other's rows (a deadlock). A statement still waits for a row held by a transaction that
+    /// does not end; after `PostgresSettings.writerLockTimeout` it is refused, and its first uses
+    /// are sent again one by one, so only the first use of that invitation goes on waiting.
+    private static func write(_ batch: [Entry], client: PostgresClient, deadline: Duration, refused: Refusals, logger: Logger) async {
         let answered = Mutex(Set<Int>())
         let answer: @Sendable (Int, Answer) -> Void = { index, result in
             guard answered.withLock({ $0.insert(index).inserted }) else { return }
             batch[index].answer(result)
         }
-        do {
+        // First uses handed to `waitForLock`, which answers them itself, later.
+        let delegated = Mutex(Set<Int>())
+        let waitForLock: @Sendable (Int) -> Void = { index in
+            delegated.withLock { _ = $0.insert(index) }
+            Self.waitForLock(index, of: batch, client: client, deadline: deadline, logger: logger, answer: answer)
+        }
+        let ordered = batch.indices.sorted { batch[$0].request.acceptance.invitationID < batch[$1].request.acceptance.invitationID }
+        let written = await Deadline.race(deadline) {
             try await client.withConnection { connection in
                 // A connection handed over after a caller gave up sends nothing of its: "nothing granted" must stay true.
                 let statement = SentStatement(attempt: UUID(), requests: batch.map(\.request))
-                let live = batch.indices.filter { batch[$0].sending.start(statement) }
+                let live = ordered.filter { batch[$0].sending.start(statement) }
                 for index in batch.indices where !live.contains(index) {
                     answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
                 }
                 guard !live.isEmpty else { return }
                 do {
-                    let outcomes = try await PostgresLedger.apply(live.map { batch[$0].request }, attempt: statement.attempt, on: connection, logger: logger)
-                    for (index, outcome) in zip(live, outcomes) { answer(index, .success(outcome)) }
-                } catch is PostgresLedger.BatchRolledBack {
+                    do {
+                        let outcomes = try await PostgresLedger.apply(live.map { batch[$0].request }, attempt: statement.attempt, on: connection, logger: logger)
+                        for (index, outcome) in zip(live, outcomes) { answer(index, .success(outcome)) }
+                    } catch {
+                        refused.record(error)
+                        throw error
+                    }
+                } catch where live.count == 1 && isLockTimeout(error) {
+                    // Alone already, and its invitation's row is held elsewhere: it waits on a connection of its own, not on the lane.
+                    waitForLock(live[0])
+                } catch let refusal where refusal is PostgresLedger.BatchRolledBack || isLockTimeout(refusal) {
                     // Refused and rolled back as a whole: each first use again, alone, under an attempt id of its own.
-                    for index in live {
-                        let alone = SentStatement(attempt: UUID(), requests: [batch[index].request])
-                        guard batch[index].sending.start(alone) else {
+                    let locked = try await writeAlone(live, of: batch, on: connection, logger: logger, answer: answer)
+                    for index in locked { waitForLock(index) }
+                }
+            }
+        }
+        let mine = batch.indices.filter { index in !delegated.withLock { $0.contains(index) } }
+        if case .failure(let error) = written {
+            for index in mine { answer(index, .failure(error)) }
+        }
+        // Nothing of this lane's may be left waiting, whatever ended the write.
+        for index in mine { answer(index, .failure(LedgerError.unavailable("the first use's statement ended without an answer"))) }
+    }
+
+    /// Sends each first use alone, once; returns those whose invitations' rows stayed locked.
+    private static func writeAlone(_ indices: [Int], of batch: [Entry], on connection: PostgresConnection, logger: Logger,
+                                   answer: @Sendable (Int, Answer) -> Void) async throws -> [Int] {
+        var locked: [Int] = []
+        for index in indices {
+            let alone = SentStatement(attempt: UUID(), requests: [batch[index].request])
+            guard batch[index].sending.start(alone) else {
+                answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
+                continue
+            }
+            do {
+                let outcome = try await PostgresLedger.apply([batch[index].request], attempt: alone.attempt, on: connection, logger: logger)
+                answer(index, .success(outcome[0]))
+            } catch where isLockTimeout(error) {
+                locked.append(index)
+            } catch let error as PSQLError where error.serverInfo != nil {
+                answer(index, .failure(error))
+            }
+        }
+        return locked
+    }
+
+    /// Sends a first use whose invitation's row is locked elsewhere again and again, alone, on a
+    /// connection of its own, until it is answered or its caller gives up: as long as a caller
+    /// would have waited for the lock before batches, but without holding a lane meanwhile.
+    private static func waitForLock(_ index: Int, of batch: [Entry], client: PostgresClient, deadline: Duration, logger: Logger,
+                                    answer: @escaping @Sendable (Int, Answer) -> Void) {
+        let entry = batch[index]
+        Task {
+            let waited = await Deadline.race(deadline) {
+                try await client.withConnection { connection in
+                    while true {
+                        let alone = SentStatement(attempt: UUID(), requests: [entry.request])
+                        guard entry.sending.start(alone) else {
                             answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
-                            continue
+                            return
                         }
                         do {
-                            let outcome = try await PostgresLedger.apply([batch[index].request], attempt: alone.attempt, on: connection, logger: logger)
-                            answer(index, .success(outcome[0]))
-                        } catch {
-                            answer(index, .failure(error))
+                            answer(index, .success(try await PostgresLedger.apply([entry.request], attempt: alone.attempt, on: connection, logger: logger)[0]))
+                            return
+                        } catch where isLockTimeout(error) {
+                            try Task.checkCancellation()
                         }
                     }
                 }
             }
-        } catch {
-            for index in batch.indices { answer(index, .failure(error)) }
+            if case .failure(let error) = waited { answer(index, .failure(error)) }
         }
-        // Nothing may be left waiting, whatever ended the write.
-        for index in batch.indices { answer(index, .failure(LedgerError.unavailable("the first use's statement ended without an answer"))) }
+    }
+
+    /// Whether the server refused a statement because a row it needed stayed locked past `lock_timeout`.
+    private static func isLockTimeout(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == PostgresLedger.lockNotAvailable
     }
 }

@@ -36,6 +36,10 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// Where the ledger is, with the password hidden.
     public var location: String { settings.redacted }
     let client: PostgresClient
+    /// The connections that write first uses (the lanes', and those of first uses waiting for a row held
+    /// elsewhere), each waiting at most `PostgresSettings.writerLockTimeout` for a lock at a time.
+    private let writer: PostgresClient
+    private let writerRunner: Task<Void, Never>
     /// First uses waiting for, or in, a statement.
     let batches: FirstUseBatches
     /// Reads of subjects waiting for, or in, a statement.
@@ -112,13 +116,20 @@ public final class PostgresLedger: Ledger, MembershipFeed {
         self.settings = settings
         self.deadline = deadline
         client = PostgresClient(configuration: settings.configuration(connectTimeout: min(deadline, Self.connectTimeout)), eventLoopGroup: Self.eventLoops)
-        let client = client
-        batches = FirstUseBatches(client: client, lanes: lanes, logger: Self.quiet)
-        reads = ReadBatches(client: client, lanes: lanes, logger: Self.quiet)
+        writer = PostgresClient(configuration: settings.configuration(connectTimeout: min(deadline, Self.connectTimeout),
+                                                                      lockTimeout: PostgresSettings.writerLockTimeout),
+                                eventLoopGroup: Self.eventLoops)
+        let client = client, writer = writer
+        batches = FirstUseBatches(client: writer, lanes: lanes, deadline: deadline, logger: Self.quiet)
+        reads = ReadBatches(client: client, lanes: lanes, deadline: deadline, logger: Self.quiet)
         runner = Task { await client.run() }
+        writerRunner = Task { await writer.run() }
     }
 
-    deinit { runner.cancel() }
+    deinit {
+        runner.cancel()
+        writerRunner.cancel()
+    }
 
     /// The ledger's own event loop, for every PostgreSQL connection of the process.
     ///
@@ -128,6 +139,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     /// Closes the pool's connections; later operations fail as unavailable.
     public func close() {
         runner.cancel()
+        writerRunner.cancel()
     }
 
     /// Grants a subject who already accepted by a plain read; records a first use in one statement, returning after it committed.
@@ -363,7 +375,8 @@ public final class PostgresLedger: Ledger, MembershipFeed {
             }
         }
         guard rows.map({ Int($0.slot) }) == sent.indices.map({ $0 + 1 }) else {
-            throw LedgerError.unavailable("the first uses' statement answered \(rows.count) rows for \(sent.count) requests")
+            // The statement may have committed: not a ledger error, so that each caller asks what became of it (`resolve`).
+            throw UnexpectedAnswer(rows: rows.count, requests: sent.count)
         }
         for (index, row) in zip(sent, rows) {
             let request = requests[index], new = request.acceptance
@@ -372,8 +385,17 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                 continue
             }
             // No row added: the subject was committed since the first read, or no use is left. A new
-            // statement sees what committed meanwhile (READ COMMITTED).
-            if let (_, found, taken) = try await first(connection.execute(EarlierRead([(new.invitationID, new.subject)]), logger: logger)) {
+            // statement sees what committed meanwhile (READ COMMITTED). The statement has committed:
+            // if this read fails, it fails this request alone (the statement gave it nothing), never
+            // the others, whose uses are taken.
+            let earlier: (Int, Acceptance, Int)?
+            do {
+                earlier = try await first(connection.execute(EarlierRead([(new.invitationID, new.subject)]), logger: logger))
+            } catch {
+                outcomes[index] = .failure(unavailable(error, location: "the ledger", deadline: .zero))
+                continue
+            }
+            if let (_, found, taken) = earlier {
                 outcomes[index] = request.isSignup ? .failure(.alreadySignedUp(found)) : .success(Redemption(acceptance: found, isNew: false, usesTaken: taken))
             } else if !row.locked, let limit = request.maximumUses {
                 outcomes[index] = .failure(.usedUp(allowed: limit))
@@ -382,6 +404,12 @@ public final class PostgresLedger: Ledger, MembershipFeed {
             }
         }
         return outcomes.map { $0 ?? .failure(.unavailable("no outcome")) }
+    }
+
+    /// The first uses' statement answered rows that do not match its requests.
+    struct UnexpectedAnswer: Error, CustomStringConvertible {
+        let rows: Int, requests: Int
+        var description: String { "the first uses' statement answered \(rows) rows for \(requests) requests" }
     }
 
     /// The server refused the statement of a batch of several first uses, so none of them was
@@ -394,6 +422,9 @@ public final class PostgresLedger: Ledger, MembershipFeed {
 
     /// The SQLSTATE `tessera_use_given_back()` raises (schema 5).
     static let useGivenBack = "TS001"
+
+    /// The SQLSTATE of a lock not granted within `lock_timeout` (`PostgresSettings.writerLockTimeout`).
+    static let lockNotAvailable = "55P03"
 
     // MARK: - The membership feed
 

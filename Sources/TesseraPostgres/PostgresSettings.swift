@@ -75,15 +75,23 @@ struct PostgresSettings: Sendable {
     }
 
     /// The pool's configuration: a few connections, connecting within `connectTimeout`.
-    func configuration(connectTimeout: Duration) -> PostgresClient.Configuration {
+    ///
+    /// `lockTimeout`, when given, bounds each wait for a lock (`lock_timeout`): the pool that
+    /// writes first uses gets `writerLockTimeout`, so that a batch stuck behind one invitation's
+    /// row is given up and its first uses sent again alone (`FirstUseBatches`).
+    func configuration(connectTimeout: Duration, maximumConnections: Int = 16, lockTimeout: Duration? = nil) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = connectTimeout
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = maximumConnections
         configuration.options.connectionIdleTimeout = .seconds(60)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         configuration.options.additionalStartupParameters = startupParameters
+            + (lockTimeout.map { [("lock_timeout", "\(Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))ms")] } ?? [])
         return configuration
     }
+
+    /// How long a first-use statement waits for an invitation's row before it is given up and tried again.
+    static let writerLockTimeout: Duration = .seconds(1)
 
     /// The schema, and a bound on every statement: a first use stuck for longer (behind a row lock) fails rather than
     /// commits, long before `ledger prune` may remove the attempt id that answered it "nothing granted" (an hour).

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 import TesseraCore
 
 /// Reads of members that arrive together go in one statement (`PostgresLedger.EarlierRead`):
@@ -23,9 +24,9 @@ final class ReadBatches: Sendable {
 
     private let queue: BatchQueue<Entry>
 
-    init(client: PostgresClient, lanes: Int, logger: Logger) {
+    init(client: PostgresClient, lanes: Int, deadline: Duration, logger: Logger) {
         queue = BatchQueue(lanes: lanes, maximumBatch: Self.maximumBatch) { batch in
-            await Self.read(batch, client: client, logger: logger)
+            await Self.read(batch, client: client, deadline: deadline, logger: logger)
         }
     }
 
@@ -36,21 +37,31 @@ final class ReadBatches: Sendable {
         }
     }
 
-    private static func read(_ batch: [Entry], client: PostgresClient, logger: Logger) async {
-        do {
-            let found = try await rows(of: batch, client: client, logger: logger)
-            for (entry, found) in zip(batch, found) { entry.continuation.resume(returning: found) }
-        } catch let refusal as PSQLError where refusal.serverInfo != nil && batch.count > 1 {
-            // Refused for what one request holds (a subject the database cannot store): each alone, so one read never fails another.
-            for entry in batch {
-                do {
-                    entry.continuation.resume(returning: try await rows(of: [entry], client: client, logger: logger)[0])
-                } catch {
-                    entry.continuation.resume(throwing: error)
+    /// Reads one batch and answers each of its requests, within `deadline`: a pool request or a
+    /// statement that never ends must not hold the lane, and every read after it, for ever.
+    private static func read(_ batch: [Entry], client: PostgresClient, deadline: Duration, logger: Logger) async {
+        let answered = Mutex(Set<Int>())
+        let answer: @Sendable (Int, Result<Found?, any Error>) -> Void = { index, result in
+            guard answered.withLock({ $0.insert(index).inserted }) else { return }
+            batch[index].continuation.resume(with: result)
+        }
+        let done = await Deadline.race(deadline) {
+            do {
+                let found = try await rows(of: batch, client: client, logger: logger)
+                for index in batch.indices { answer(index, .success(found[index])) }
+            } catch let refusal as PSQLError where refusal.serverInfo != nil && batch.count > 1 {
+                // Refused for what one request holds (a subject the database cannot store): each alone, so one read never fails another.
+                for index in batch.indices {
+                    do {
+                        answer(index, .success(try await rows(of: [batch[index]], client: client, logger: logger)[0]))
+                    } catch {
+                        answer(index, .failure(error))
+                    }
                 }
             }
-        } catch {
-            for entry in batch { entry.continuation.resume(throwing: error) }
+        }
+        if case .failure(let error) = done {
+            for index in batch.indices { answer(index, .failure(error)) }
         }
     }
 

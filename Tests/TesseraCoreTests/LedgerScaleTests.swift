@@ -299,6 +299,37 @@ private func fileSize(_ path: String) -> Int {
         for name in ["ann", "bob", "cy"] { #expect(try await direct.acceptances(ofInvitation: "inv-" + name).map(\.subject) == [name]) }
     }
 
+    /// A statement whose answer never comes must not hold its lane for ever: the lane gives up at the
+    /// deadline, as its caller does, and the next first use (through a lane of one) is written.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aFirstUseWhoseAnswerNeverComesDoesNotHoldItsLane() async throws {
+        guard let url = TestPostgres.url, let (_, direct, proxy) = try await Self.ledgers() else { return }
+        let ledger = try await PostgresLedger.open(url: proxy.url(for: url), namespace: direct.namespace, deadline: .seconds(3), lanes: 1)
+        defer { ledger.close(); direct.close(); proxy.stop() }
+        proxy.arm(.silenceAfterFirstUse)
+        let ann = await outcome(ledger, request("inv-A", "ann", uses: 3))
+        #expect(proxy.faultsFired == 1)
+        #expect((try? ann.get())?.isNew == true, "ann's statement committed; its answer was found on another connection: \(ann)")
+        let bob = await outcome(ledger, request("inv-B", "bob", uses: 3))
+        #expect((try? bob.get())?.isNew == true, "the next first use went through the lane: \(bob)")
+    }
+
+    /// The same for a read of members: one whose answer never comes frees its lane at the deadline.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aReadWhoseAnswerNeverComesDoesNotHoldItsLane() async throws {
+        guard let url = TestPostgres.url else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let direct = try await TestPostgres.freshLedger()
+        let proxy = try CuttingProxy(upstreamPort: URLComponents(string: url)?.port ?? 5432, statement: PostgresLedger.EarlierRead.name)
+        let ledger = try await PostgresLedger.open(url: proxy.url(for: url), namespace: direct.namespace, deadline: .seconds(3), lanes: 1)
+        defer { ledger.close(); direct.close(); proxy.stop() }
+        proxy.arm(.silenceAfterFirstUse)
+        let ann = await outcome(ledger, request("inv-A", "ann", uses: 3))
+        #expect(proxy.faultsFired == 1)
+        guard case .failure(.unavailable) = ann else { Issue.record("a read that never answered must fail closed: \(ann)"); return }
+        let bob = await outcome(ledger, request("inv-B", "bob", uses: 3))
+        #expect((try? bob.get())?.isNew == true, "the next read went through the lane: \(bob)")
+    }
+
     /// A `uid` signup whose COMMIT answer was lost is the signup, not "already created the account".
     @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
     func aSignupWhoseCommitAnswerIsLostIsGrantedNotRefusedAsASecondSignup() async throws {
@@ -454,6 +485,51 @@ private func fileSize(_ path: String) -> Int {
             #expect(refused == ["refused\u{0}\(round)"], "round \(round): \(outcomes.filter { (try? $0.value.get()) == nil })")
         }
         #expect(try await ledger.acceptances(project: nil).count == 69)
+    }
+
+    /// One invitation's row is held by a transaction that does not end (a `psql` session, a stuck
+    /// job): its first use waits, but the first uses of other invitations, which arrive with it and
+    /// would share its statement, are written while the row is still held.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aRowHeldElsewhereHoldsUpOnlyItsOwnInvitationsFirstUses() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger(lanes: 1)
+        defer { ledger.close() }
+        _ = try await ledger.redeem(request("inv-X", "wes", uses: nil))
+        let (others, xavier) = try await ledger.whileLocking(invitation: "inv-X") { () async throws -> ([Result<Redemption, LedgerError>], Task<Result<Redemption, LedgerError>, Never>) in
+            let xavier = Task { await outcome(ledger, request("inv-X", "xavier", uses: nil)) }
+            let others = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+                for n in 0..<20 { group.addTask { await outcome(ledger, request("inv-\(n)", "member-\(n)", uses: 1)) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            return (others, xavier)
+        }
+        #expect(others.count == 20 && others.allSatisfy { (try? $0.get())?.isNew == true }, "granted while inv-X's row was held: \(others)")
+        let late = await xavier.value
+        #expect((try? late.get())?.isNew == true, "xavier is written once the row is free: \(late)")
+    }
+
+    /// Two gateways, each with statements of several invitations in flight, never deadlock: every
+    /// statement locks invitations' rows in the same order.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func batchesOfTwoGatewaysNeverDeadlock() async throws {
+        guard let url = TestPostgres.url else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let one = try await TestPostgres.freshLedger()
+        let two = try await PostgresLedger.open(url: url, namespace: one.namespace, deadline: TestPostgres.deadline)
+        defer { one.close(); two.close() }
+        let outcomes = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+            for n in 0..<400 {
+                let ledger = n % 2 == 0 ? one : two
+                // Eight invitations, in a different order on each side.
+                let invitation = "inv-\(n % 2 == 0 ? n % 8 : 7 - n % 8)"
+                group.addTask { await outcome(ledger, request(invitation, "member-\(n)", uses: nil)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.allSatisfy { (try? $0.get())?.isNew == true }, "\(outcomes.filter { (try? $0.get()) == nil }.prefix(3))")
+        // A deadlock is found after `deadlock_timeout` (1 s), or, first, given up as a lock held past `lock_timeout` (1 s).
+        let stuck = ["40P01", "55P03"].map { one.batches.refusals($0) + two.batches.refusals($0) }
+        #expect(stuck == [0, 0], "the two gateways' statements waited for each other's rows (deadlocks, lock timeouts): \(stuck)")
     }
 
     /// A gateway's connections plan their prepared statements once, often while the ledger is new
