@@ -41,11 +41,23 @@ final class FirstUseBatches: Sendable {
 
     private let queue: BatchQueue<Entry>
     /// Statements the server refused, by SQLSTATE (`40P01` a deadlock, `55P03` a lock held too long, `TS001` a use given back).
-    private let refused: Refusals
+    private let context: Context
 
     /// How many statements of first uses the server refused with `sqlState` so far: for tests.
-    func refusals(_ sqlState: String) -> Int { refused.count(sqlState) }
+    func refusals(_ sqlState: String) -> Int { context.refused.count(sqlState) }
 
+    /// What every batch is written with.
+    struct Context: Sendable {
+        let client: PostgresClient
+        let deadline: Duration
+        /// Where the ledger is, with the password hidden, for error messages.
+        let location: String
+        let logger: Logger
+        let refused = Refusals()
+        let waiters = Waiters()
+    }
+
+    /// Statements the server refused, by SQLSTATE (`40P01` a deadlock, `55P03` a lock held too long, `TS001` a use given back).
     final class Refusals: Sendable {
         private let counts = Mutex([String: Int]())
         func record(_ error: any Error) {
@@ -56,11 +68,27 @@ final class FirstUseBatches: Sendable {
         func count(_ sqlState: String) -> Int { counts.withLock { $0[sqlState] ?? 0 } }
     }
 
-    init(client: PostgresClient, lanes: Int, deadline: Duration, logger: Logger) {
-        let refused = Refusals()
-        self.refused = refused
+    /// First uses waiting for rows held elsewhere (`waitForLock`), each on a connection of its own:
+    /// at most half the writer's pool, so that the lanes always find a connection.
+    final class Waiters: Sendable {
+        static let maximum = 8
+        private let count = Mutex(0)
+        /// True, and counted, if one more may wait.
+        func enter() -> Bool {
+            count.withLock { count in
+                guard count < Self.maximum else { return false }
+                count += 1
+                return true
+            }
+        }
+        func leave() { count.withLock { $0 -= 1 } }
+    }
+
+    init(client: PostgresClient, lanes: Int, deadline: Duration, location: String, logger: Logger) {
+        let context = Context(client: client, deadline: deadline, location: location, logger: logger)
+        self.context = context
         queue = BatchQueue(lanes: lanes, maximumBatch: Self.maximumBatch, key: { $0.request.acceptance.invitationID }) { batch in
-            await Self.write(batch, client: client, deadline: deadline, refused: refused, logger: logger)
+            await Self.write(batch, context)
         }
     }
 
@@ -88,7 +116,8 @@ final class FirstUseBatches: Sendable {
     /// other's rows (a deadlock). A statement still waits for a row held by a transaction that
     /// does not end; after `PostgresSettings.writerLockTimeout` it is refused, and its first uses
     /// are sent again one by one, so only the first use of that invitation goes on waiting.
-    private static func write(_ batch: [Entry], client: PostgresClient, deadline: Duration, refused: Refusals, logger: Logger) async {
+    private static func write(_ batch: [Entry], _ context: Context) async {
+        let client = context.client, logger = context.logger
         let answered = Mutex(Set<Int>())
         let answer: @Sendable (Int, Answer) -> Void = { index, result in
             guard answered.withLock({ $0.insert(index).inserted }) else { return }
@@ -98,10 +127,10 @@ final class FirstUseBatches: Sendable {
         let delegated = Mutex(Set<Int>())
         let waitForLock: @Sendable (Int) -> Void = { index in
             delegated.withLock { _ = $0.insert(index) }
-            Self.waitForLock(index, of: batch, client: client, deadline: deadline, logger: logger, answer: answer)
+            Self.waitForLock(index, of: batch, context, answer: answer)
         }
         let ordered = batch.indices.sorted { batch[$0].request.acceptance.invitationID < batch[$1].request.acceptance.invitationID }
-        let written = await Deadline.race(deadline) {
+        let written = await Deadline.race(context.deadline) {
             try await client.withConnection { connection in
                 // A connection handed over after a caller gave up sends nothing of its: "nothing granted" must stay true.
                 let statement = SentStatement(attempt: UUID(), requests: batch.map(\.request))
@@ -112,10 +141,10 @@ final class FirstUseBatches: Sendable {
                 guard !live.isEmpty else { return }
                 do {
                     do {
-                        let outcomes = try await PostgresLedger.apply(live.map { batch[$0].request }, attempt: statement.attempt, on: connection, logger: logger)
+                        let outcomes = try await PostgresLedger.apply(live.map { batch[$0].request }, attempt: statement.attempt, on: connection, logger: logger, location: context.location)
                         for (index, outcome) in zip(live, outcomes) { answer(index, .success(outcome)) }
                     } catch {
-                        refused.record(error)
+                        context.refused.record(error)
                         throw error
                     }
                 } catch where live.count == 1 && isLockTimeout(error) {
@@ -123,7 +152,7 @@ final class FirstUseBatches: Sendable {
                     waitForLock(live[0])
                 } catch let refusal where refusal is PostgresLedger.BatchRolledBack || isLockTimeout(refusal) {
                     // Refused and rolled back as a whole: each first use again, alone, under an attempt id of its own.
-                    let locked = try await writeAlone(live, of: batch, on: connection, logger: logger, answer: answer)
+                    let locked = try await writeAlone(live, of: batch, on: connection, context, answer: answer)
                     for index in locked { waitForLock(index) }
                 }
             }
@@ -137,8 +166,9 @@ final class FirstUseBatches: Sendable {
     }
 
     /// Sends each first use alone, once; returns those whose invitations' rows stayed locked.
-    private static func writeAlone(_ indices: [Int], of batch: [Entry], on connection: PostgresConnection, logger: Logger,
+    private static func writeAlone(_ indices: [Int], of batch: [Entry], on connection: PostgresConnection, _ context: Context,
                                    answer: @Sendable (Int, Answer) -> Void) async throws -> [Int] {
+        let logger = context.logger
         var locked: [Int] = []
         for index in indices {
             let alone = SentStatement(attempt: UUID(), requests: [batch[index].request])
@@ -147,11 +177,11 @@ final class FirstUseBatches: Sendable {
                 continue
             }
             do {
-                let outcome = try await PostgresLedger.apply([batch[index].request], attempt: alone.attempt, on: connection, logger: logger)
+                let outcome = try await PostgresLedger.apply([batch[index].request], attempt: alone.attempt, on: connection, logger: logger, location: context.location)
                 answer(index, .success(outcome[0]))
             } catch where isLockTimeout(error) {
                 locked.append(index)
-            } catch let error as PSQLError where error.serverInfo != nil {
+            } catch let error as PSQLError where PostgresLedger.rolledBack(error) {
                 answer(index, .failure(error))
             }
         }
@@ -161,12 +191,18 @@ final class FirstUseBatches: Sendable {
     /// Sends a first use whose invitation's row is locked elsewhere again and again, alone, on a
     /// connection of its own, until it is answered or its caller gives up: as long as a caller
     /// would have waited for the lock before batches, but without holding a lane meanwhile.
-    private static func waitForLock(_ index: Int, of batch: [Entry], client: PostgresClient, deadline: Duration, logger: Logger,
-                                    answer: @escaping @Sendable (Int, Answer) -> Void) {
+    private static func waitForLock(_ index: Int, of batch: [Entry], _ context: Context, answer: @escaping @Sendable (Int, Answer) -> Void) {
         let entry = batch[index]
+        guard context.waiters.enter() else {
+            // As many wait already as may: this one is answered now, its statement having been refused (rolled back).
+            answer(index, .failure(LedgerError.unavailable(
+                "\(context.location): the invitation's row is held by another transaction, and \(Waiters.maximum) first uses wait for rows held already; nothing was granted")))
+            return
+        }
         Task {
-            let waited = await Deadline.race(deadline) {
-                try await client.withConnection { connection in
+            defer { context.waiters.leave() }
+            let waited = await Deadline.race(context.deadline) {
+                try await context.client.withConnection { connection in
                     while true {
                         let alone = SentStatement(attempt: UUID(), requests: [entry.request])
                         guard entry.sending.start(alone) else {
@@ -174,7 +210,9 @@ final class FirstUseBatches: Sendable {
                             return
                         }
                         do {
-                            answer(index, .success(try await PostgresLedger.apply([entry.request], attempt: alone.attempt, on: connection, logger: logger)[0]))
+                            let outcome = try await PostgresLedger.apply([entry.request], attempt: alone.attempt, on: connection, logger: context.logger,
+                                                                         location: context.location)
+                            answer(index, .success(outcome[0]))
                             return
                         } catch where isLockTimeout(error) {
                             try Task.checkCancellation()

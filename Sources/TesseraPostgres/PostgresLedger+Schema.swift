@@ -340,7 +340,7 @@ extension PostgresLedger {
             try await connection.query("BEGIN", logger: Self.quiet)
             let result: Result<T, any Error>
             do {
-                _ = try await Self.apply([request], attempt: UUID(), on: connection, logger: Self.quiet)
+                _ = try await Self.apply([request], attempt: UUID(), on: connection, logger: Self.quiet, location: location)
                 result = .success(try await body())
             } catch {
                 result = .failure(error)

@@ -120,7 +120,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                                                                       lockTimeout: PostgresSettings.writerLockTimeout),
                                 eventLoopGroup: Self.eventLoops)
         let client = client, writer = writer
-        batches = FirstUseBatches(client: writer, lanes: lanes, deadline: deadline, logger: Self.quiet)
+        batches = FirstUseBatches(client: writer, lanes: lanes, deadline: deadline, location: settings.redacted, logger: Self.quiet)
         reads = ReadBatches(client: client, lanes: lanes, deadline: deadline, logger: Self.quiet)
         runner = Task { await client.run() }
         writerRunner = Task { await writer.run() }
@@ -162,8 +162,9 @@ public final class PostgresLedger: Ledger, MembershipFeed {
             return try outcome.get()
         case .failure(let error):
             // Never sent (and now never will be), refused by the server (the statement's transaction rolled back), or a
-            // ledger error of `apply` after its statement ended: nothing that follows is unknown.
-            guard let statement = sending.abandon(), (error as? PSQLError)?.serverInfo == nil, !(error is LedgerError) else {
+            // ledger error of `apply` after its statement ended: nothing that follows is unknown. A cancel or a
+            // termination (57…) is not such a refusal: it may come while COMMIT waits for a standby, once it is local.
+            guard let statement = sending.abandon(), !Self.rolledBack(error), !(error is LedgerError) else {
                 throw Self.unavailable(error, location: location, deadline: deadline)
             }
             return try await resolve(statement, request, after: error)
@@ -354,7 +355,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
     ///
     /// Throws `BatchRolledBack` when the server refused the statement of a batch of several: the
     /// caller tries each again alone.
-    static func apply(_ requests: [RedemptionRequest], attempt: UUID, on connection: PostgresConnection, logger: Logger) async throws
+    static func apply(_ requests: [RedemptionRequest], attempt: UUID, on connection: PostgresConnection, logger: Logger, location: String) async throws
         -> [Result<Redemption, LedgerError>] {
         var outcomes = [Result<Redemption, LedgerError>?](repeating: nil, count: requests.count)
         var sent: [Int] = []
@@ -367,7 +368,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
                 for try await row in try await connection.execute(FirstUse(requests: sent.map { requests[$0] }, attempt: attempt), logger: logger) {
                     rows.append(row)
                 }
-            } catch let error as PSQLError where error.serverInfo != nil {
+            } catch let error as PSQLError where rolledBack(error) {
                 // The server refused the statement: its transaction rolled back, nothing of it is left.
                 guard sent.count == 1 else { throw BatchRolledBack(refusal: error) }
                 guard error.serverInfo?[.sqlState] == useGivenBack else { throw error }
@@ -392,7 +393,7 @@ public final class PostgresLedger: Ledger, MembershipFeed {
             do {
                 earlier = try await first(connection.execute(EarlierRead([(new.invitationID, new.subject)]), logger: logger))
             } catch {
-                outcomes[index] = .failure(unavailable(error, location: "the ledger", deadline: .zero))
+                outcomes[index] = .failure(unavailable(error, location: location, deadline: .zero))
                 continue
             }
             if let (_, found, taken) = earlier {
@@ -422,6 +423,17 @@ public final class PostgresLedger: Ledger, MembershipFeed {
 
     /// The SQLSTATE `tessera_use_given_back()` raises (schema 5).
     static let useGivenBack = "TS001"
+
+    /// Whether the server's answer says the statement's transaction rolled back, so that nothing of it is left.
+    ///
+    /// Not a cancel or a termination (`57…`: operator intervention, `statement_timeout` included),
+    /// nor a connection failure (`08…`): PostgreSQL sends those while COMMIT waits for a
+    /// synchronous standby too, after the commit is local ("the transaction has already committed
+    /// locally"). What became of such a statement must be found out (`resolve`).
+    static func rolledBack(_ error: any Error) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return !state.hasPrefix("57") && !state.hasPrefix("08")
+    }
 
     /// The SQLSTATE of a lock not granted within `lock_timeout` (`PostgresSettings.writerLockTimeout`).
     static let lockNotAvailable = "55P03"

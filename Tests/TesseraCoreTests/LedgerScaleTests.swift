@@ -509,6 +509,37 @@ private func fileSize(_ path: String) -> Int {
         #expect((try? late.get())?.isNew == true, "xavier is written once the row is free: \(late)")
     }
 
+    /// Twenty first uses of an invitation whose row is held elsewhere: at most `Waiters.maximum` of
+    /// them wait, each on a connection of its own; the others are refused at once. So the lanes
+    /// still find connections, and first uses of other invitations are written meanwhile.
+    @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
+    func aFloodOfFirstUsesOnAHeldRowLeavesConnectionsForTheOthers() async throws {
+        guard TestPostgres.url != nil else { Issue.record(Comment(rawValue: TestPostgres.missing)); return }
+        let ledger = try await TestPostgres.freshLedger()
+        defer { ledger.close() }
+        _ = try await ledger.redeem(request("inv-X", "wes", uses: nil))
+        let (others, flood) = try await ledger.whileLocking(invitation: "inv-X") { () async throws -> ([Result<Redemption, LedgerError>], [Task<Result<Redemption, LedgerError>, Never>]) in
+            let flood = (0..<20).map { n in Task { await outcome(ledger, request("inv-X", "flood-\(n)", uses: nil)) } }
+            // Long enough for more than `Waiters.maximum` of them to have met the held row (4 lanes, 1 s each).
+            try await Task.sleep(for: .seconds(4))
+            let others = await withTaskGroup(of: Result<Redemption, LedgerError>.self) { group in
+                for n in 0..<10 { group.addTask { await outcome(ledger, request("inv-\(n)", "member-\(n)", uses: 1)) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            return (others, flood)
+        }
+        #expect(others.allSatisfy { (try? $0.get())?.isNew == true }, "written while inv-X's row was held: \(others)")
+        var granted = 0, refused = 0
+        for task in flood {
+            switch await task.value {
+            case .success: granted += 1
+            case .failure(.unavailable(let why)) where why.contains("wait for rows held already"): refused += 1
+            case .failure(let other): Issue.record("\(other)")
+            }
+        }
+        #expect(refused > 0 && granted + refused == 20, "granted \(granted), refused \(refused)")
+    }
+
     /// Two gateways, each with statements of several invitations in flight, never deadlock: every
     /// statement locks invitations' rows in the same order.
     @Test(.enabled(if: enabled, Comment(rawValue: TestPostgres.missing)))
