@@ -35,7 +35,7 @@ public enum HTTPFetcher {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .nanoseconds(Int64(readTimeout.components.seconds) * 1_000_000_000)),
+            timeout: .init(connect: .seconds(10), read: TimeAmount(readTimeout)),
             proxy: nil,
             decompression: .disabled
         )

@@ -40,7 +40,6 @@ final class FirstUseBatches: Sendable {
     static let maximumBatch = 64
 
     private let queue: BatchQueue<Entry>
-    /// Statements the server refused, by SQLSTATE (`40P01` a deadlock, `55P03` a lock held too long, `TS001` a use given back).
     private let context: Context
 
     /// How many statements of first uses the server refused with `sqlState` so far: for tests.
@@ -136,7 +135,7 @@ final class FirstUseBatches: Sendable {
                 let statement = SentStatement(attempt: UUID(), requests: batch.map(\.request))
                 let live = ordered.filter { batch[$0].sending.start(statement) }
                 for index in batch.indices where !live.contains(index) {
-                    answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
+                    answer(index, .failure(abandoned))
                 }
                 guard !live.isEmpty else { return }
                 do {
@@ -168,22 +167,9 @@ final class FirstUseBatches: Sendable {
     /// Sends each first use alone, once; returns those whose invitations' rows stayed locked.
     private static func writeAlone(_ indices: [Int], of batch: [Entry], on connection: PostgresConnection, _ context: Context,
                                    answer: @Sendable (Int, Answer) -> Void) async throws -> [Int] {
-        let logger = context.logger
         var locked: [Int] = []
         for index in indices {
-            let alone = SentStatement(attempt: UUID(), requests: [batch[index].request])
-            guard batch[index].sending.start(alone) else {
-                answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
-                continue
-            }
-            do {
-                let outcome = try await PostgresLedger.apply([batch[index].request], attempt: alone.attempt, on: connection, logger: logger, location: context.location)
-                answer(index, .success(outcome[0]))
-            } catch where isLockTimeout(error) {
-                locked.append(index)
-            } catch let error as PSQLError where PostgresLedger.rolledBack(error) {
-                answer(index, .failure(error))
-            }
+            if let answered = try await sendAlone(batch[index], on: connection, context) { answer(index, answered) } else { locked.append(index) }
         }
         return locked
     }
@@ -204,25 +190,34 @@ final class FirstUseBatches: Sendable {
             let waited = await Deadline.race(context.deadline) {
                 try await context.client.withConnection { connection in
                     while true {
-                        let alone = SentStatement(attempt: UUID(), requests: [entry.request])
-                        guard entry.sending.start(alone) else {
-                            answer(index, .failure(LedgerError.unavailable("abandoned after the deadline")))
-                            return
-                        }
-                        do {
-                            let outcome = try await PostgresLedger.apply([entry.request], attempt: alone.attempt, on: connection, logger: context.logger,
-                                                                         location: context.location)
-                            answer(index, .success(outcome[0]))
-                            return
-                        } catch where isLockTimeout(error) {
-                            try Task.checkCancellation()
-                        }
+                        if let answered = try await sendAlone(entry, on: connection, context) { return answer(index, answered) }
+                        try Task.checkCancellation()
                     }
                 }
             }
             if case .failure(let error) = waited { answer(index, .failure(error)) }
         }
     }
+
+    /// Sends one first use alone, in a statement of its own; nil when its invitation's row stayed
+    /// locked past `lock_timeout` (the statement was refused, nothing of it is left). A caller
+    /// who gave up gets nothing sent. Other failures that may hide a commit are thrown, so that
+    /// the caller finds out what became of the statement.
+    private static func sendAlone(_ entry: Entry, on connection: PostgresConnection, _ context: Context) async throws -> Answer? {
+        let alone = SentStatement(attempt: UUID(), requests: [entry.request])
+        guard entry.sending.start(alone) else { return .failure(abandoned) }
+        do {
+            let outcome = try await PostgresLedger.apply([entry.request], attempt: alone.attempt, on: connection, logger: context.logger, location: context.location)
+            return .success(outcome[0])
+        } catch where isLockTimeout(error) {
+            return nil
+        } catch let error as PSQLError where PostgresLedger.rolledBack(error) {
+            return .failure(error)
+        }
+    }
+
+    /// The answer to a first use whose caller gave up before its statement was sent.
+    private static let abandoned = LedgerError.unavailable("abandoned after the deadline")
 
     /// Whether the server refused a statement because a row it needed stayed locked past `lock_timeout`.
     private static func isLockTimeout(_ error: any Error) -> Bool {

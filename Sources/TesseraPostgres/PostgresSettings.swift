@@ -86,7 +86,7 @@ struct PostgresSettings: Sendable {
         configuration.options.connectionIdleTimeout = .seconds(60)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         configuration.options.additionalStartupParameters = startupParameters
-            + (lockTimeout.map { [("lock_timeout", "\(Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))ms")] } ?? [])
+            + (lockTimeout.map { [("lock_timeout", "\(TimeAmount($0).nanoseconds / 1_000_000)ms")] } ?? [])
         return configuration
     }
 
